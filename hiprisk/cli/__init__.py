@@ -1,0 +1,62 @@
+"""The ``hiprisk`` command: thin click commands over the library API, one module per command family.
+
+Every command opens the data folder (``HIPRISK_HOME``), calls one library function and formats the result.
+Library errors (:class:`hiprisk.errors.HipriskError`) become a one-line ``error: …`` and exit status 2;
+``--debug`` shows the traceback instead. Ctrl-C exits with 130 and leaves the store consistent.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import HipriskError
+from . import activities, settings
+
+
+class UserError(click.ClickException):
+    """A library error shown as one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class HipriskGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HipriskError as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise UserError(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: the store is consistent; run the command again to finish", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=HipriskGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="hiprisk")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """hiprisk: training-load injury-risk monitor for runners.
+
+    Imports watch files into a local training log, flags the training patterns the running-injury
+    literature links to injury, and reports them. It never diagnoses. The data folder is $HIPRISK_HOME
+    (default: the platform's user data dir).
+
+    Example: hiprisk import ~/Downloads/export_12345678.zip
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+for module in (activities, settings):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="hiprisk")

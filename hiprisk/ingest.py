@@ -1,0 +1,258 @@
+"""Batch import: files and export archives in, activities in the store, a summary out.
+
+The pipeline: :func:`~hiprisk.importers.sources.iter_sources` finds files → unchanged files are skipped
+by fingerprint, known content by SHA-256 → new files are decoded and summarised in a process pool (all
+cores) → each file is stored in its own transaction (:meth:`hiprisk.store.Store.add_file`). One broken file
+is reported and never stops the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import features
+from .errors import FileFormatError, HipriskError
+from .importers import decode
+from .importers.base import ParsedActivity, SkippedFile, SourceFile, SourceMeta
+from .log import summarise
+from .store import NewActivity, Store
+
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")  # files dated before this are refused as corrupt
+MAX_ACTIVITY_S = 24 * 3600.0  # longer activities are refused (a watch left recording)
+INLINE_BELOW = 4  # decode in-process for this few files (a post-upload check must be instant)
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``failed`` and ``skipped`` hold ``(file, one-line reason)`` pairs."""
+
+    added: list[str] = field(default_factory=list)  # activity ids
+    present: int = 0  # files (or activities) already in the store
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, kept activity id)
+    replaced: list[tuple[str, str]] = field(default_factory=list)  # (new id, replaced id)
+    non_running: list[str] = field(default_factory=list)  # added activity ids that are not running
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    files_seen: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every activity file was handled, 1 when some failed."""
+        return 1 if self.failed else 0
+
+    def to_dict(self) -> dict:
+        return {
+            "files_seen": self.files_seen,
+            "added": len(self.added),
+            "already_present": self.present,
+            "duplicates_merged": len(self.duplicates) + len(self.replaced),
+            "non_running": len(self.non_running),
+            "failed": [{"file": f, "reason": r} for f, r in self.failed],
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "added_ids": self.added,
+        }
+
+
+def activity_id(sha256: str, index: int) -> str:
+    """Stable id of the ``index``-th activity of a file with this content hash."""
+    return sha256[:16] if index == 0 else f"{sha256[:16]}-{index}"
+
+
+def check_plausible(act: ParsedActivity, name: str) -> None:
+    """Refuse activities whose dates or duration cannot be real (documented data-sanity rules)."""
+    start = pd.Timestamp(act.start_utc)
+    if start < EARLIEST:
+        raise FileFormatError(name, f"implausible start date {start:%Y-%m-%d} (before 2000)")
+    if start > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1):
+        raise FileFormatError(name, f"start date {start:%Y-%m-%d} is in the future")
+    elapsed = act.elapsed_s
+    if elapsed is None and len(act.samples):
+        elapsed = float(act.samples["elapsed_s"].iloc[-1])
+    if elapsed is not None and elapsed > MAX_ACTIVITY_S:
+        raise FileFormatError(name, f"activity lasts {elapsed / 3600:.1f} h (over 24 h)")
+
+
+def prepare(data: bytes, fmt: str, name: str, meta: SourceMeta | None) -> tuple[str, list[NewActivity]]:
+    """Decode and summarise one file: ``(sha256, activities)``. Runs in worker processes."""
+    sha = hashlib.sha256(data).hexdigest()
+    parsed = decode(data, fmt, name)
+    out = []
+    for i, act in enumerate(parsed):
+        check_plausible(act, name)
+        row = summarise(act, activity_id=activity_id(sha, i), file_sha256=sha, source_path=name, meta=meta)
+        out.append(NewActivity(row=row, samples=act.samples, hist=features.histograms(act.samples)))
+    return sha, out
+
+
+def _prepare_job(data: bytes, fmt: str, name: str, meta: SourceMeta | None):
+    try:
+        return prepare(data, fmt, name, meta)
+    except HipriskError as exc:
+        return exc
+    except Exception as exc:  # a decoder bug must not stop the batch: report it against the file
+        return FileFormatError(name, f"internal error while decoding ({type(exc).__name__}: {exc})")
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    store: Store | None = None,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportSummary:
+    """Import files, folders and export archives into the store.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files (.fit/.gpx/.tcx, optionally .gz), folders (recursive), Strava or Garmin export archives.
+    store : Store, optional
+        Default: the store in the data folder (``HIPRISK_HOME``).
+    workers : int, optional
+        Decoding processes; default all cores. Fewer than 4 new files are decoded in-process.
+    progress : callable, optional
+        Called as ``progress(done, total, file_name)`` after each file.
+
+    Raises
+    ------
+    HipriskError
+        Only when an input path itself is unusable (missing, unreadable) or the store is; problems with
+        individual files are reported in the summary.
+    """
+    from .importers.sources import iter_sources
+
+    own_store = store is None
+    store = store or Store()
+    summary = ImportSummary()
+    try:
+        seen = store.seen_fingerprints()
+        todo: list[SourceFile] = []
+        for item in iter_sources(paths):
+            if isinstance(item, SkippedFile):
+                summary.skipped.append((item.name, item.reason))
+                continue
+            summary.files_seen += 1
+            if item.fingerprint in seen:
+                summary.present += 1
+            else:
+                todo.append(item)
+        _run(todo, store, summary, workers, progress)
+    finally:
+        if own_store:
+            store.close()
+    return summary
+
+
+def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, progress) -> None:
+    total = len(todo)
+    done = 0
+
+    def finish(src: SourceFile, result) -> None:
+        nonlocal done
+        done += 1
+        if isinstance(result, HipriskError):
+            summary.failed.append((src.name, _reason(result, src.name)))
+            store.record_file(src.fingerprint, src.name, None, "failed", _reason(result, src.name))
+        else:
+            sha, acts = result
+            _store(src, sha, acts, store, summary)
+        if progress:
+            progress(done, total, src.name)
+
+    def load(src: SourceFile):
+        """Bytes and hash of a file, or the outcome when nothing needs decoding."""
+        try:
+            data = src.read()
+        except HipriskError as exc:
+            return exc
+        except OSError as exc:
+            return FileFormatError(src.name, f"cannot read: {exc.strerror or exc}")
+        sha = hashlib.sha256(data).hexdigest()
+        known = store.file_by_sha(sha)
+        if known is not None:
+            return ("known", sha)
+        return data
+
+    def handle_loaded(src, loaded) -> bytes | None:
+        nonlocal done
+        if isinstance(loaded, tuple):
+            store.record_file(src.fingerprint, src.name, loaded[1], "duplicate", "same content")
+            summary.present += 1
+            done += 1
+            if progress:
+                progress(done, total, src.name)
+            return None
+        if isinstance(loaded, HipriskError):
+            finish(src, loaded)
+            return None
+        return loaded
+
+    n_workers = workers or os.cpu_count() or 1
+    if total < INLINE_BELOW or n_workers <= 1:
+        for src in todo:
+            data = handle_loaded(src, load(src))
+            if data is not None:
+                finish(src, _prepare_job(data, src.fmt, src.name, src.meta))
+        return
+
+    window = n_workers * 3  # bounded in-flight work keeps memory flat on long histories
+    pending: dict[Future, SourceFile] = {}
+    queue = iter(todo)
+    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        try:
+            exhausted = False
+            while pending or not exhausted:
+                while not exhausted and len(pending) < window:
+                    src = next(queue, None)
+                    if src is None:
+                        exhausted = True
+                        break
+                    data = handle_loaded(src, load(src))
+                    if data is not None:
+                        pending[pool.submit(_prepare_job, data, src.fmt, src.name, src.meta)] = src
+                if not pending:
+                    continue
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    src = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except Exception as exc:  # worker died (out of memory, killed)
+                        result = FileFormatError(src.name, f"decoder process failed: {exc}")
+                    finish(src, result)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _reason(exc: HipriskError, name: str) -> str:
+    """The one-line reason of an error, without the file name (the summary prints it beside)."""
+    reason = getattr(exc, "reason", None) or str(exc)
+    return reason.replace(f"{name}: ", "").splitlines()[0] if reason else type(exc).__name__
+
+
+def _store(src: SourceFile, sha: str, acts: list[NewActivity], store: Store, summary: ImportSummary):
+    if not acts:
+        summary.failed.append((src.name, "no activity in file"))
+        store.record_file(src.fingerprint, src.name, sha, "failed", "no activity in file")
+        return
+    outcomes = store.add_file(src.fingerprint, src.name, sha, acts)
+    by_id = {a.row["activity_id"]: a.row for a in acts}
+    for aid, outcome, detail in outcomes:
+        if outcome == "added":
+            summary.added.append(aid)
+            if not by_id[aid]["is_running"]:
+                summary.non_running.append(aid)
+        elif outcome == "replaced":
+            summary.replaced.append((aid, detail))
+        elif outcome == "duplicate":
+            summary.duplicates.append((src.name, detail))
+        else:
+            summary.present += 1

@@ -1,0 +1,442 @@
+"""The store: a SQLite training log plus a Parquet cache of sample streams, under the data folder.
+
+This is the only module that writes hiprisk's data. Layout of the data folder (``HIPRISK_HOME``)::
+
+    hiprisk.db            SQLite (WAL): activities, files, activity_hist, shoes, meta(schema_version)
+    samples/<id>.parquet  one sample stream per activity (columns of importers.base.SAMPLE_COLUMNS)
+    hiprisk.toml          configuration (read by hiprisk.config; never written here)
+
+Consistency
+-----------
+Each file is imported in one ``BEGIN IMMEDIATE`` transaction (its activities, their histograms and the
+``files`` record together). Sample streams are written *before* the transaction, to a temporary name renamed
+into place, so a committed row always has its stream; a crash between the two leaves at most an orphan stream
+with no row, which nothing reads and the next import of that file overwrites. Concurrent processes queue on
+SQLite's lock (``busy_timeout``) instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import data_home
+from .errors import NotFoundError, StoreError
+from .importers.base import SAMPLE_COLUMNS, empty_samples
+from .log import LOG_COLUMNS
+
+SCHEMA_VERSION = 1
+DB_NAME = "hiprisk.db"
+BUSY_TIMEOUT_S = 120.0
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+_SQL_TYPES = {"str": "TEXT", "bool": "INTEGER", "int64": "INTEGER", "float64": "REAL"}
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS activities (
+    {
+    ", ".join(
+        f"{c} {_SQL_TYPES.get(t, 'TEXT')}" + (" PRIMARY KEY" if c == "activity_id" else "")
+        for c, t in LOG_COLUMNS.items()
+        if c != "shoe"
+    )
+},
+    shoe_id INTEGER REFERENCES shoes(shoe_id),
+    imported_utc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS activities_start ON activities(start_utc);
+CREATE INDEX IF NOT EXISTS activities_sha ON activities(file_sha256);
+CREATE TABLE IF NOT EXISTS files (
+    fingerprint TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    file_sha256 TEXT,
+    status TEXT NOT NULL,           -- added | duplicate | failed
+    detail TEXT,                    -- reason for failure, or the activity it duplicates
+    seen_utc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_sha ON files(file_sha256);
+CREATE TABLE IF NOT EXISTS activity_hist (
+    activity_id TEXT NOT NULL REFERENCES activities(activity_id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,             -- hr: bin = bpm, speed: bin = 0.1 m/s
+    bin INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    PRIMARY KEY (activity_id, kind, bin)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shoes (
+    shoe_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    brand TEXT,
+    start_km REAL NOT NULL DEFAULT 0,
+    from_date TEXT,
+    retired_on TEXT,
+    retire_at_km REAL,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    default_for TEXT                -- sub_sport this shoe is the default for (e.g. trail), or NULL
+);
+"""
+
+
+def _now() -> str:
+    return pd.Timestamp.now(tz="UTC").strftime(TIME_FORMAT)
+
+
+def _to_sql(value):
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.tz_convert("UTC").strftime(TIME_FORMAT)
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if not np.isfinite(value) else float(value)
+    return value
+
+
+@dataclass
+class NewActivity:
+    """An activity ready to be stored: its log row, sample stream and intensity histograms."""
+
+    row: dict
+    samples: pd.DataFrame
+    hist: pd.DataFrame
+
+
+class Store:
+    """The data folder: open it once, then read or write the training log.
+
+    Parameters
+    ----------
+    home : Path, optional
+        The data folder; default :func:`hiprisk.config.data_home` (``HIPRISK_HOME`` or the platform's user
+        data dir). Created when missing.
+    """
+
+    def __init__(self, home: Path | str | None = None):
+        self.home = Path(home) if home is not None else data_home()
+        self.samples_dir = self.home / "samples"
+        self.db_path = self.home / DB_NAME
+        try:
+            self.samples_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot use the data folder {self.home}: {exc}") from exc
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; waits for other writers instead of failing."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.db_path.name}: cannot start a write: {exc}") from exc
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        row = None
+        with contextlib.suppress(sqlite3.OperationalError):
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.db_path} was written by a newer hiprisk (schema {version} > {SCHEMA_VERSION})"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction() as db:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+
+    # -- files -----------------------------------------------------------------------------------------
+    def seen_fingerprints(self) -> dict[str, str]:
+        """Fingerprints of files already handled (added or duplicate) → status."""
+        rows = self._db.execute("SELECT fingerprint, status FROM files WHERE status != 'failed'")
+        return dict(rows.fetchall())
+
+    def file_by_sha(self, sha256: str) -> tuple[str, str] | None:
+        """(status, detail) of a file with this content already handled, else None."""
+        row = self._db.execute(
+            "SELECT status, detail FROM files WHERE file_sha256=? AND status != 'failed' LIMIT 1", (sha256,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def record_file(
+        self, fingerprint: str, name: str, sha256: str | None, status: str, detail: str | None = None
+    ) -> None:
+        """Remember a file's outcome (for failures: so ``hiprisk log`` can list them; retried next time)."""
+        with self.transaction() as db:
+            self._record_file(db, fingerprint, name, sha256, status, detail)
+
+    @staticmethod
+    def _record_file(db, fingerprint, name, sha256, status, detail) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO files(fingerprint, name, file_sha256, status, detail, seen_utc)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (fingerprint, name, sha256, status, detail, _now()),
+        )
+
+    # -- writing activities ----------------------------------------------------------------------------
+    def _sample_path(self, activity_id: str) -> Path:
+        return self.samples_dir / f"{activity_id}.parquet"
+
+    def _write_samples(self, activity_id: str, samples: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        target = self._sample_path(activity_id)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        table = pa.Table.from_pandas(samples[list(SAMPLE_COLUMNS)], preserve_index=False)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise StoreError(f"cannot write the sample cache {target.name}: {exc}") from exc
+
+    def add_file(
+        self,
+        fingerprint: str,
+        name: str,
+        sha256: str,
+        activities: list[NewActivity],
+        *,
+        dedupe_start_s: float = 120.0,
+        dedupe_distance_pct: float = 3.0,
+    ) -> list[tuple[str, str, str | None]]:
+        """Store every activity of one file atomically; returns ``(activity_id, outcome, detail)`` each.
+
+        Outcomes: ``added``; ``present`` (this exact activity is already stored); ``duplicate`` (the same
+        run from another file: start within ``dedupe_start_s`` and distance within ``dedupe_distance_pct``;
+        detail names the kept activity); ``replaced`` (the new file is FIT and the stored copy was not: FIT
+        is kept, the old row's shoe and name carry over).
+        """
+        for act in activities:
+            self._write_samples(act.row["activity_id"], act.samples)
+        outcomes: list[tuple[str, str, str | None]] = []
+        removed: list[str] = []
+        with self.transaction() as db:
+            for act in activities:
+                row = act.row
+                aid = row["activity_id"]
+                if db.execute("SELECT 1 FROM activities WHERE activity_id=?", (aid,)).fetchone():
+                    outcomes.append((aid, "present", None))
+                    continue
+                twin = self._find_twin(db, row, dedupe_start_s, dedupe_distance_pct)
+                if twin is not None:
+                    twin_id, twin_format, twin_shoe, twin_name = twin
+                    if row["source_format"] == "fit" and twin_format != "fit":
+                        db.execute("DELETE FROM activities WHERE activity_id=?", (twin_id,))
+                        removed.append(twin_id)
+                        row = {**row, "name": row.get("name") or twin_name}
+                        self._insert(db, row, act.hist, shoe_id=twin_shoe)
+                        outcomes.append((aid, "replaced", twin_id))
+                    else:
+                        outcomes.append((aid, "duplicate", twin_id))
+                        removed.append(aid)
+                    continue
+                self._insert(db, row, act.hist, shoe_id=self._shoe_for(db, row))
+                outcomes.append((aid, "added", None))
+            status = "added" if any(o[1] in ("added", "replaced") for o in outcomes) else "duplicate"
+            detail = ", ".join(o[2] for o in outcomes if o[1] == "duplicate" and o[2]) or None
+            self._record_file(db, fingerprint, name, sha256, status, detail)
+        for aid in removed:
+            if not self._db.execute("SELECT 1 FROM activities WHERE activity_id=?", (aid,)).fetchone():
+                with contextlib.suppress(OSError):
+                    self._sample_path(aid).unlink()
+        return outcomes
+
+    @staticmethod
+    def _find_twin(db, row, start_s: float, distance_pct: float):
+        start = pd.Timestamp(row["start_utc"])
+        lo = (start - pd.Timedelta(seconds=start_s)).strftime(TIME_FORMAT)
+        hi = (start + pd.Timedelta(seconds=start_s)).strftime(TIME_FORMAT)
+        candidates = db.execute(
+            "SELECT activity_id, source_format, shoe_id, name, distance_km, sport FROM activities"
+            " WHERE start_utc BETWEEN ? AND ?",
+            (lo, hi),
+        ).fetchall()
+        dist = float(row["distance_km"] or 0.0)
+        for aid, fmt, shoe_id, name, other_km, sport in candidates:
+            other_km = float(other_km or 0.0)
+            biggest = max(dist, other_km)
+            close = biggest == 0 or abs(dist - other_km) <= biggest * distance_pct / 100.0
+            if close and (sport == row["sport"] or row["source_format"] != "fit" or fmt != "fit"):
+                return aid, fmt, shoe_id, name
+        return None
+
+    def _insert(self, db, row: dict, hist: pd.DataFrame, shoe_id: int | None) -> None:
+        cols = [c for c in LOG_COLUMNS if c != "shoe"]
+        values = [_to_sql(row.get(c)) for c in cols]
+        db.execute(
+            f"INSERT INTO activities({', '.join(cols)}, shoe_id, imported_utc)"
+            f" VALUES ({', '.join('?' * (len(cols) + 2))})",
+            (*values, shoe_id, _now()),
+        )
+        if len(hist):
+            db.executemany(
+                "INSERT INTO activity_hist(activity_id, kind, bin, seconds) VALUES (?, ?, ?, ?)",
+                [
+                    (row["activity_id"], k, int(b), float(s))
+                    for k, b, s in zip(hist["kind"], hist["bin"], hist["seconds"], strict=True)
+                ],
+            )
+
+    def _shoe_for(self, db, row: dict) -> int | None:
+        """Shoe of a new activity: the export's gear (created when unknown), else the default shoe."""
+        name = row.get("shoe")
+        if name:
+            found = db.execute("SELECT shoe_id FROM shoes WHERE name=?", (name,)).fetchone()
+            if found:
+                return found[0]
+            return db.execute("INSERT INTO shoes(name) VALUES (?)", (name,)).lastrowid
+        if not row.get("is_running"):
+            return None
+        start_day = pd.Timestamp(row["start_utc"]).strftime("%Y-%m-%d")
+        active = "(retired_on IS NULL OR retired_on >= ?) AND (from_date IS NULL OR from_date <= ?)"
+        if row.get("sub_sport"):
+            found = db.execute(
+                f"SELECT shoe_id FROM shoes WHERE default_for=? AND {active}",
+                (row["sub_sport"], start_day, start_day),
+            ).fetchone()
+            if found:
+                return found[0]
+        found = db.execute(
+            f"SELECT shoe_id FROM shoes WHERE is_default=1 AND {active}", (start_day, start_day)
+        ).fetchone()
+        return found[0] if found else None
+
+    def delete_activity(self, activity_id: str) -> None:
+        """Remove one activity (its row, histograms and sample stream)."""
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM activities WHERE activity_id=?", (activity_id,))
+            if cur.rowcount == 0:
+                raise NotFoundError("activity", activity_id)
+        with contextlib.suppress(OSError):
+            self._sample_path(activity_id).unlink()
+
+    # -- reading -------------------------------------------------------------------------------------
+    def load_log(self) -> pd.DataFrame:
+        """Every stored activity, oldest first, with the stored columns of :data:`hiprisk.log.LOG_COLUMNS`."""
+        cols = [f"a.{c}" for c in LOG_COLUMNS if c != "shoe"]
+        df = pd.read_sql_query(
+            f"SELECT {', '.join(cols)}, s.name AS shoe FROM activities a"
+            " LEFT JOIN shoes s ON s.shoe_id = a.shoe_id ORDER BY a.start_utc, a.activity_id",
+            self._db,
+        )
+        return _typed_log(df)
+
+    def activity_ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT activity_id FROM activities ORDER BY start_utc")]
+
+    def load_samples(self, activity_id: str) -> pd.DataFrame:
+        """The sample stream of one activity (columns of ``SAMPLE_COLUMNS``)."""
+        exists = self._db.execute("SELECT 1 FROM activities WHERE activity_id=?", (activity_id,)).fetchone()
+        if not exists:
+            raise NotFoundError("activity", activity_id, self._closest_id(activity_id))
+        path = self._sample_path(activity_id)
+        if not path.exists():
+            return empty_samples()
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.read_table(path).to_pandas()
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"sample cache {path.name} is unreadable: {exc}") from exc
+
+    def _closest_id(self, activity_id: str) -> str | None:
+        rows = self._db.execute(
+            "SELECT activity_id FROM activities WHERE activity_id LIKE ? LIMIT 1", (activity_id[:6] + "%",)
+        ).fetchone()
+        return rows[0] if rows else None
+
+    def resolve_ids(self, ids: Iterable[str]) -> list[str]:
+        """Full activity ids from ids or unique prefixes (as ``git`` does); unknown ones raise."""
+        out = []
+        for given in ids:
+            rows = self._db.execute(
+                "SELECT activity_id FROM activities WHERE activity_id LIKE ? LIMIT 2", (given + "%",)
+            ).fetchall()
+            if len(rows) != 1:
+                raise NotFoundError("activity", given, self._closest_id(given) if not rows else None)
+            out.append(rows[0][0])
+        return out
+
+    def load_hist(self, kind: str | None = None) -> pd.DataFrame:
+        """Intensity histograms: ``activity_id``, ``kind``, ``bin``, ``seconds`` (see hiprisk.features)."""
+        sql = "SELECT activity_id, kind, bin, seconds FROM activity_hist"
+        params: tuple = ()
+        if kind:
+            sql += " WHERE kind=?"
+            params = (kind,)
+        return pd.read_sql_query(sql, self._db, params=params)
+
+    def files(self) -> pd.DataFrame:
+        """The files seen so far and their outcome (added / duplicate / failed)."""
+        return pd.read_sql_query(
+            "SELECT name, status, detail, file_sha256, seen_utc FROM files ORDER BY seen_utc", self._db
+        )
+
+    # -- raw access for the gear manager --------------------------------------------------------------
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Read-only query helper (SELECT only)."""
+        if not sql.lstrip().upper().startswith("SELECT"):
+            raise StoreError("Store.query is read-only")
+        return self._db.execute(sql, params).fetchall()
+
+
+def _typed_log(df: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for col, dtype in LOG_COLUMNS.items():
+        s = df[col] if col in df else pd.Series([None] * len(df))
+        if dtype.startswith("datetime"):
+            out[col] = pd.to_datetime(s, format=TIME_FORMAT, utc=True).astype("datetime64[ns, UTC]")
+        elif dtype == "bool":
+            out[col] = s.fillna(0).astype(bool)
+        elif dtype == "int64":
+            out[col] = s.fillna(0).astype("int64")
+        elif dtype == "float64":
+            out[col] = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            out[col] = s.astype(object).where(s.notna(), None)
+    return pd.DataFrame(out)
