@@ -126,7 +126,7 @@ def import_paths(
         Only when an input path itself is unusable (missing, unreadable) or the store is; problems with
         individual files are reported in the summary.
     """
-    from .importers.sources import iter_sources
+    from .importers.sources import UnreadableFile, iter_sources
 
     own_store = store is None
     store = store or Store()
@@ -135,6 +135,9 @@ def import_paths(
         seen = store.seen_fingerprints()
         todo: list[SourceFile] = []
         for item in iter_sources(paths):
+            if isinstance(item, UnreadableFile):
+                summary.failed.append((item.name, item.reason))
+                continue
             if isinstance(item, SkippedFile):
                 summary.skipped.append((item.name, item.reason))
                 continue

@@ -250,7 +250,7 @@ def week_start_date(dates: pd.Series, week_start: str = "monday") -> pd.Series:
     """The first day of the athlete's week that contains each date."""
     d = pd.to_datetime(dates)
     first = 0 if week_start == "monday" else 6
-    return d - pd.to_timedelta((d.dt.dayofweek - first) % 7, unit="D")
+    return d - pd.to_timedelta((d.dt.day_of_week - first) % 7, unit="D")
 
 
 def week_label(dates: pd.Series, week_start: str = "monday") -> pd.Series:

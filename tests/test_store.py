@@ -1,0 +1,129 @@
+"""The store: schema version, WAL, per-file transactions, de-duplication, crash and concurrency safety."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from hiprisk import features
+from hiprisk.errors import NotFoundError, StoreError
+from hiprisk.log import summarise
+from hiprisk.store import SCHEMA_VERSION, NewActivity, Store
+
+from .helpers import flat_run
+
+
+def new(act, aid, fmt="fit", sha=None):
+    act.source_format = fmt
+    row = summarise(act, activity_id=aid, file_sha256=sha or aid * 4, source_path=f"{aid}.{fmt}")
+    return NewActivity(row=row, samples=act.samples, hist=features.histograms(act.samples))
+
+
+def test_new_store_has_schema_version_and_wal(home):
+    with Store(home) as store:
+        assert store.schema_version == SCHEMA_VERSION
+    db = sqlite3.connect(home / "hiprisk.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_newer_schema_is_refused(home):
+    Store(home).close()
+    db = sqlite3.connect(home / "hiprisk.db")
+    db.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
+    db.commit()
+    with pytest.raises(StoreError, match="newer hiprisk"):
+        Store(home)
+
+
+def test_add_then_load_round_trip(home):
+    with Store(home) as store:
+        out = store.add_file("fp1", "run.fit", "s" * 64, [new(flat_run(km=8), "aaaa")])
+        assert out == [("aaaa", "added", None)]
+        log = store.load_log()
+        assert log["activity_id"].tolist() == ["aaaa"]
+        assert log["distance_km"].iloc[0] == pytest.approx(8.0)
+        assert log["start_utc"].dtype == "datetime64[ns, UTC]"
+        assert log["is_running"].dtype == bool
+        samples = store.load_samples("aaaa")
+        assert len(samples) == 8 * 330 + 1
+        assert samples["time_utc"].dt.tz is not None
+        hist = store.load_hist("hr")
+        assert hist["seconds"].sum() == pytest.approx(8 * 330, abs=1)
+        assert store.seen_fingerprints() == {"fp1": "added"}
+
+
+def test_same_activity_twice_is_present_not_added(home):
+    with Store(home) as store:
+        store.add_file("fp1", "run.fit", "s" * 64, [new(flat_run(), "aaaa")])
+        out = store.add_file("fp2", "copy.fit", "s" * 64, [new(flat_run(), "aaaa")])
+        assert out == [("aaaa", "present", None)]
+        assert len(store.load_log()) == 1
+
+
+def test_gpx_copy_of_a_fit_run_is_merged(home):
+    with Store(home) as store:
+        store.add_file("f", "run.fit", "1" * 64, [new(flat_run(km=10), "fit1")])
+        gpx = flat_run(start="2026-03-02T06:01:30Z", km=10.25)  # 90 s later, 2.5 % longer
+        out = store.add_file("g", "run.gpx", "2" * 64, [new(gpx, "gpx1", fmt="gpx")])
+        assert out == [("gpx1", "duplicate", "fit1")]
+        assert store.load_log()["activity_id"].tolist() == ["fit1"]
+
+
+def test_fit_arriving_after_its_gpx_replaces_it_and_keeps_the_title(home):
+    with Store(home) as store:
+        gpx = flat_run(km=10, name="Morning Run")
+        store.add_file("g", "run.gpx", "2" * 64, [new(gpx, "gpx1", fmt="gpx")])
+        out = store.add_file("f", "run.fit", "1" * 64, [new(flat_run(km=10), "fit1")])
+        assert out == [("fit1", "replaced", "gpx1")]
+        log = store.load_log()
+        assert log["activity_id"].tolist() == ["fit1"]
+        assert log["name"].iloc[0] == "Morning Run"
+        assert not (home / "samples" / "gpx1.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("delay_s", "km", "merged"),
+    [(119, 10.29, True), (121, 10.0, False), (0, 10.31, False), (0, 9.71, True)],
+)
+def test_dedupe_boundaries(home, delay_s, km, merged):
+    with Store(home) as store:
+        store.add_file("f", "run.fit", "1" * 64, [new(flat_run(km=10), "fit1")])
+        start = pd.Timestamp("2026-03-02T06:00:00Z") + pd.Timedelta(seconds=delay_s)
+        out = store.add_file("g", "r.gpx", "2" * 64, [new(flat_run(start=start, km=km), "g1", fmt="gpx")])
+        assert (out[0][1] == "duplicate") is merged
+
+
+def test_failed_write_leaves_no_partial_activity(home, monkeypatch):
+    store = Store(home)
+    acts = [new(flat_run(), "aaaa"), new(flat_run(start="2026-03-03T06:00:00Z"), "bbbb")]
+
+    def boom(*a, **k):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(Store, "_shoe_for", boom)
+    with pytest.raises(RuntimeError):
+        store.add_file("fp", "two.fit", "s" * 64, acts)
+    assert store.load_log().empty
+    assert store.seen_fingerprints() == {}
+    monkeypatch.undo()
+    store.add_file("fp", "two.fit", "s" * 64, acts)  # the next import completes the work
+    assert store.load_log()["activity_id"].tolist() == ["aaaa", "bbbb"]
+
+
+def test_unknown_activity_is_a_clear_error(home):
+    with Store(home) as store:
+        store.add_file("fp", "a.fit", "s" * 64, [new(flat_run(), "abcdef0123456789")])
+        assert store.resolve_ids(["abcdef"]) == ["abcdef0123456789"]
+        with pytest.raises(NotFoundError, match="unknown activity 'zzzz'"):
+            store.resolve_ids(["zzzz"])
+        with pytest.raises(NotFoundError, match="did you mean 'abcdef0123456789'"):
+            store.load_samples("abcdef01xx")
+
+
+def test_store_in_an_unusable_folder_is_a_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot use the data folder"):
+        Store(blocker / "home")
