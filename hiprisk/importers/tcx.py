@@ -1,0 +1,379 @@
+"""Garmin Training Center (TCX) files → :class:`~hiprisk.importers.base.ParsedActivity`.
+
+The bytes are screened and streamed by :func:`hiprisk.importers.xmlsafe.iterparse` (defusedxml: no
+DTD, no entities, size bound); there is no third-party TCX library in the loop. Each ``<Activity>``
+is handled when its end tag is read and then cleared, so memory holds one activity at a time.
+
+What is read
+------------
+One :class:`ParsedActivity` per ``<Activity>``, wherever it sits: ``Activities/Activity`` or the
+``FirstSport``/``NextSport`` activities of a ``MultiSportSession`` (the Forerunner 305 file
+``odd/activity_165850259_multi-session.tcx`` holds 4 activities on 4 days). ``Courses`` are plans and
+are not read; a file with no activity → :class:`~hiprisk.errors.NotAnActivityError`.
+
+* ``Sport`` attribute: ``Running`` → running, ``Biking`` → cycling, anything else (``Other``) → other.
+* Trackpoints: ``Time``, ``Position`` (lat/lon), ``AltitudeMeters``, ``DistanceMeters`` (the device's
+  cumulative distance), ``HeartRateBpm/Value``, ``Cadence``, and in ``Extensions/TPX``: ``Speed`` (m/s)
+  and ``RunCadence``. Trackpoints without a time are dropped (with a note); those with only a time
+  (pauses, MapMyRide's first seconds) are kept with NaN values. Times may end in ``Z`` or an offset
+  (``+00:00``) and carry any number of fractional digits.
+* When no trackpoint has ``DistanceMeters`` the sample distance is the cumulative haversine distance
+  of the positions (see :func:`hiprisk.importers.gpx.cumulative_distance_m`).
+
+Cadence
+-------
+``TPX/RunCadence`` is per leg (strides/min) → doubled to steps/min, for every sport (the schema
+defines it for running). ``<Cadence>`` is the bike cadence (rpm) of the schema: it is not kept for
+cycling or other sports. For a ``Running`` activity some apps write the run cadence there; it is
+turned into steps/min with the rule of :func:`hiprisk.importers.gpx.steps_per_minute` (median
+non-zero value above 130 → already steps/min, else doubled). Notes say which was done.
+
+Totals (the file's own values)
+------------------------------
+* ``distance_m``: the last trackpoint ``DistanceMeters`` when present (as python-tcxparser does;
+  ``tcx/test.tcx``: 4686.31 m, where its laps sum to 4689.24 m), else the sum of the laps'
+  ``DistanceMeters``;
+* ``moving_s``: the sum of the laps' ``TotalTimeSeconds`` (the timer time, pauses excluded);
+* ``elapsed_s``: last − first trackpoint time, or, with fewer than two timed trackpoints, the laps'
+  span (last lap start + its time − first lap start);
+* ``avg_hr_bpm`` / ``max_hr_bpm``: from the laps (average weighted by lap time, maximum of the lap
+  maxima) when every lap with time states them, else from the trackpoints;
+* ``avg_cadence_spm``: lap ``LX/AvgRunCadence`` × 2, weighted by lap time, when present;
+* ``start_utc``: the first trackpoint time, else the first lap's ``StartTime``, else ``<Id>``;
+* ``device``: ``Creator/Name``; ``name``: the activity's ``<Notes>``, if any.
+
+Corrupt or implausible dates are read as written; a later sanity step judges them. Any unexpected
+failure becomes :class:`~hiprisk.errors.FileFormatError` with a short reason.
+
+References
+----------
+.. [1] Garmin, Training Center Database v2 schema,
+       https://www8.garmin.com/xmlschemas/TrainingCenterDatabasev2.xsd
+.. [2] Garmin, Activity Extension v2 schema (TPX, LX),
+       https://www8.garmin.com/xmlschemas/ActivityExtensionv2.xsd
+.. [3] python-tcxparser (vkurup), whose tests give the ``tcx/test.tcx`` oracles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hiprisk.errors import FileFormatError, HipriskError, NotAnActivityError
+from hiprisk.importers import xmlsafe
+from hiprisk.importers.base import ParsedActivity, empty_samples, make_samples
+from hiprisk.importers.gpx import cumulative_distance_m, parse_times_utc, steps_per_minute
+
+__all__ = ["parse_tcx", "read_tcx", "sport_from_tcx"]
+
+_SPORTS = {"running": "running", "biking": "cycling"}
+
+
+def sport_from_tcx(sport_attr: str | None) -> str:
+    """Map the TCX ``Sport`` attribute (``Running``, ``Biking``, ``Other``) to a hiprisk sport."""
+    return _SPORTS.get((sport_attr or "").strip().lower(), "other")
+
+
+# --------------------------------------------------------------------------------------------
+# element helpers (namespace-agnostic)
+
+
+def _local(elem) -> str:
+    return xmlsafe.local_name(elem.tag)
+
+
+def _child(elem, name: str):
+    for c in elem:
+        if _local(c) == name:
+            return c
+    return None
+
+
+def _text(elem) -> str | None:
+    if elem is None or elem.text is None:
+        return None
+    t = elem.text.strip()
+    return t or None
+
+
+def _path_text(elem, *names: str) -> str | None:
+    for name in names:
+        if elem is None:
+            return None
+        elem = _child(elem, name)
+    return _text(elem)
+
+
+def _float(text: str | None) -> float:
+    if text is None:
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
+def _time(text: str | None) -> pd.Timestamp | None:
+    """An ISO 8601 time as a UTC timestamp; ``None`` when absent or unreadable."""
+    if not text:
+        return None
+    ts = parse_times_utc([text])[0]
+    return None if ts is pd.NaT else ts
+
+
+# --------------------------------------------------------------------------------------------
+# one activity
+
+_TP_FIELDS = ("time", "lat", "lon", "ele", "dist", "hr", "cad", "run_cad", "speed")
+
+
+def _trackpoint(tp) -> tuple:
+    time = lat = lon = ele = dist = hr = cad = run_cad = speed = None
+    for c in tp:
+        tag = _local(c)
+        if tag == "Time":
+            time = _text(c)
+        elif tag == "Position":
+            lat = _path_text(c, "LatitudeDegrees")
+            lon = _path_text(c, "LongitudeDegrees")
+        elif tag == "AltitudeMeters":
+            ele = _text(c)
+        elif tag == "DistanceMeters":
+            dist = _text(c)
+        elif tag == "HeartRateBpm":
+            hr = _path_text(c, "Value")
+        elif tag == "Cadence":
+            cad = _text(c)
+        elif tag == "Extensions":
+            for sub in c.iter():
+                stag = _local(sub)
+                if stag == "Speed":
+                    speed = _text(sub)
+                elif stag == "RunCadence":
+                    run_cad = _text(sub)
+    return time, lat, lon, ele, dist, hr, cad, run_cad, speed
+
+
+def _lap(lap) -> dict:
+    return {
+        "start": _time(lap.get("StartTime")),
+        "time_s": _float(_path_text(lap, "TotalTimeSeconds")),
+        "distance_m": _float(_path_text(lap, "DistanceMeters")),
+        "avg_hr": _float(_path_text(lap, "AverageHeartRateBpm", "Value")),
+        "max_hr": _float(_path_text(lap, "MaximumHeartRateBpm", "Value")),
+        "avg_run_cad": _float(_path_text(lap, "Extensions", "LX", "AvgRunCadence")),
+    }
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
+    ok = np.isfinite(values) & np.isfinite(weights) & (weights > 0)
+    if not ok.any():
+        return None
+    return float(np.average(values[ok], weights=weights[ok]))
+
+
+def _activity(act) -> ParsedActivity | None:
+    """Build one activity from a complete ``<Activity>`` element; ``None`` when it has no time."""
+    sport = sport_from_tcx(act.get("Sport"))
+    notes: list[str] = []
+    laps: list[dict] = []
+    points: list[tuple] = []
+    for lap in act:
+        if _local(lap) != "Lap":
+            continue
+        laps.append(_lap(lap))
+        for track in lap:
+            if _local(track) != "Track":
+                continue
+            points.extend(_trackpoint(tp) for tp in track if _local(tp) == "Trackpoint")
+
+    df = pd.DataFrame.from_records(points, columns=_TP_FIELDS)
+    times = parse_times_utc(df["time"].tolist())
+    timed = times.notna()
+    if not timed.all():
+        notes.append(f"dropped {int((~timed).sum())} trackpoints without a readable time")
+        df = df[timed]
+        times = times[timed]
+    num = {c: pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in _TP_FIELDS[1:]}
+    times = pd.DatetimeIndex(times)
+    if len(times) and not times.is_monotonic_increasing:
+        notes.append("trackpoints re-ordered by time")
+    samples = _samples(times, num, sport, notes) if len(times) else empty_samples()
+
+    lap_start = [lp["start"] for lp in laps if lp["start"] is not None]
+    lap_time = np.array([lp["time_s"] for lp in laps], dtype=float)
+    if len(samples):
+        start = samples["time_utc"].iloc[0]
+    elif lap_start:
+        start = min(lap_start)
+    else:
+        start = _time(_path_text(act, "Id"))
+    if start is None:
+        return None
+
+    # distance: last trackpoint DistanceMeters, else the laps' sum
+    device_dist = num["dist"] if len(times) else np.array([])
+    distance_m = None
+    if np.isfinite(device_dist).any():
+        order = np.argsort(times.asi8, kind="stable")
+        last = device_dist[order][np.isfinite(device_dist[order])]
+        distance_m = float(last[-1])
+    else:
+        lap_dist = np.array([lp["distance_m"] for lp in laps], dtype=float)
+        if np.isfinite(lap_dist).any():
+            distance_m = float(np.nansum(lap_dist))
+    moving_s = float(np.nansum(lap_time)) if np.isfinite(lap_time).any() else None
+
+    elapsed_s = None
+    if len(samples) >= 2:
+        elapsed_s = (samples["time_utc"].iloc[-1] - samples["time_utc"].iloc[0]).total_seconds()
+    elif lap_start:
+        ends = [
+            lp["start"] + pd.Timedelta(seconds=lp["time_s"])
+            for lp in laps
+            if lp["start"] is not None and np.isfinite(lp["time_s"])
+        ]
+        if ends:
+            elapsed_s = (max(ends) - min(lap_start)).total_seconds()
+
+    avg_hr, max_hr = _heart_rate(laps, lap_time, samples)
+    run_cad = np.array([lp["avg_run_cad"] for lp in laps], dtype=float)
+    avg_cad = _weighted(run_cad, lap_time)
+
+    return ParsedActivity(
+        source_format="tcx",
+        start_utc=start,
+        sport=sport,
+        samples=samples,
+        distance_m=distance_m,
+        elapsed_s=elapsed_s,
+        moving_s=moving_s,
+        avg_hr_bpm=avg_hr,
+        max_hr_bpm=max_hr,
+        avg_cadence_spm=2.0 * avg_cad if avg_cad is not None else None,
+        device=_path_text(act, "Creator", "Name"),
+        name=_path_text(act, "Notes"),
+        notes=notes,
+    )
+
+
+def _samples(times: pd.DatetimeIndex, num: dict, sport: str, notes: list[str]) -> pd.DataFrame:
+    dist = num["dist"]
+    if not np.isfinite(dist).any() and np.isfinite(num["lat"]).any():
+        order = np.argsort(times.asi8, kind="stable")
+        dist = np.empty(len(times))
+        dist[order] = cumulative_distance_m(num["lat"][order], num["lon"][order])
+        notes.append("no DistanceMeters: distance from GPS positions")
+    run_cad, cad = num["run_cad"], num["cad"]
+    cadence = None
+    if np.isfinite(run_cad).any():
+        cadence = 2.0 * run_cad
+        notes.append("cadence doubled: RunCadence is strides/min")
+    elif np.isfinite(cad).any():
+        if sport == "running":
+            cadence, note = steps_per_minute(cad, sport)
+        else:
+            note = f"cadence not kept: {sport} <Cadence> is pedal rpm, not a step rate"
+        if note:
+            notes.append(note)
+    hr = num["hr"]
+    return make_samples(
+        time_utc=times,
+        distance_m=dist,
+        lat_deg=num["lat"],
+        lon_deg=num["lon"],
+        elevation_m=num["ele"],
+        speed_m_s=np.where(num["speed"] >= 0, num["speed"], np.nan),
+        hr_bpm=np.where(hr > 0, hr, np.nan),
+        cadence_spm=cadence,
+    )
+
+
+def _heart_rate(laps: list[dict], lap_time: np.ndarray, samples: pd.DataFrame):
+    """(avg, max) HR: from the laps when every lap with time states them, else from the points."""
+    timed = np.isfinite(lap_time) & (lap_time > 0)
+    lap_avg = np.array([lp["avg_hr"] for lp in laps], dtype=float)
+    lap_max = np.array([lp["max_hr"] for lp in laps], dtype=float)
+    hr = samples["hr_bpm"].dropna() if len(samples) else pd.Series(dtype=float)
+    avg = max_ = None
+    if timed.any() and np.isfinite(lap_avg[timed]).all():
+        avg = _weighted(lap_avg, lap_time)
+    elif len(hr):
+        avg = float(hr.mean())
+    if timed.any() and np.isfinite(lap_max[timed]).all():
+        max_ = float(np.max(lap_max[timed]))
+    elif len(hr):
+        max_ = float(hr.max())
+    return avg, max_
+
+
+# --------------------------------------------------------------------------------------------
+# file
+
+
+def _parse(data: bytes, name: str) -> list[ParsedActivity]:
+    out: list[ParsedActivity] = []
+    n_activities = 0
+    root = None
+    for _, elem in xmlsafe.iterparse(data, name, events=("end",)):
+        tag = _local(elem)
+        if tag == "Activity":
+            n_activities += 1
+            act = _activity(elem)
+            if act is not None:
+                out.append(act)
+            elem.clear()
+        elif tag in ("Course", "Workout"):
+            elem.clear()
+        root = elem
+    if root is None or _local(root) != "TrainingCenterDatabase":
+        what = _local(root) if root is not None else "none"
+        raise FileFormatError(name, f"not a TCX file (root element <{what}>)")
+    if n_activities == 0:
+        raise NotAnActivityError(name, "no activities")
+    if not out:
+        raise FileFormatError(name, "no timestamps")
+    skipped = n_activities - len(out)
+    if skipped:
+        for act in out:
+            act.notes.append(f"skipped {skipped} activities without any time in this file")
+    return out
+
+
+def parse_tcx(data: bytes, name: str = "<bytes>") -> list[ParsedActivity]:
+    """Decode TCX bytes (plain or gzip) into activities, one per ``<Activity>``.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content; screened by :mod:`hiprisk.importers.xmlsafe` before anything reads it.
+    name : str
+        The file name for error messages.
+
+    Returns
+    -------
+    list of ParsedActivity
+        In file order.
+
+    Raises
+    ------
+    UnsafeInputError
+        DTD/entities/external references, or a document over the size limit.
+    NotAnActivityError
+        No ``<Activity>`` (e.g. a courses-only file).
+    FileFormatError
+        Not valid XML, not a TCX file, or activities without any time.
+    """
+    try:
+        return _parse(data, name)
+    except HipriskError:
+        raise
+    except Exception as exc:  # never let a parser's own exception escape
+        raise FileFormatError(name, f"unreadable TCX: {type(exc).__name__}: {exc}") from exc
+
+
+def read_tcx(path: str | Path) -> list[ParsedActivity]:
+    """Read a ``.tcx`` file, plain or gzip-compressed (detected by content); see :func:`parse_tcx`."""
+    return parse_tcx(xmlsafe.read_xml_file(path), name=str(path))
