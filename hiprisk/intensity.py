@@ -62,7 +62,10 @@ def thresholds(log: pd.DataFrame, athlete: Athlete) -> Thresholds:
 
 
 def hard_seconds(log: pd.DataFrame, hist: pd.DataFrame, th: Thresholds) -> pd.Series:
-    """Seconds above threshold per activity (HR when the run has HR, else speed), indexed like ``log``."""
+    """Seconds above threshold per activity (HR when the run has HR, else speed), indexed like ``log``.
+
+    A histogram bin counts when its centre is at or above the threshold (resolution: 1 bpm, 0.1 m/s).
+    """
     ids = log["activity_id"]
     out = pd.Series(0.0, index=ids.values)
     if len(hist) == 0:
@@ -71,11 +74,11 @@ def hard_seconds(log: pd.DataFrame, hist: pd.DataFrame, th: Thresholds) -> pd.Se
     sp = hist[hist["kind"] == "speed"]
     hr_total = hr.groupby("activity_id")["seconds"].sum()
     if th.hr_bpm is not None:
-        above = hr[hr["bin"] * HR_BIN_BPM >= th.hr_bpm].groupby("activity_id")["seconds"].sum()
+        above = hr[(hr["bin"] + 0.5) * HR_BIN_BPM >= th.hr_bpm].groupby("activity_id")["seconds"].sum()
         out.loc[out.index.intersection(above.index)] = above
     if th.speed_m_s is not None:
         no_hr = ~out.index.isin(hr_total[hr_total > 0].index)
-        fast = sp[sp["bin"] * SPEED_BIN_M_S >= th.speed_m_s].groupby("activity_id")["seconds"].sum()
+        fast = sp[(sp["bin"] + 0.5) * SPEED_BIN_M_S >= th.speed_m_s].groupby("activity_id")["seconds"].sum()
         fill = out.index[no_hr].intersection(fast.index)
         out.loc[fill] = fast.loc[fill]
     return pd.Series(out.reindex(ids.values).fillna(0.0).values, index=log.index)

@@ -48,7 +48,9 @@ def build(out: Path = HERE) -> list[Path]:
     truth.to_csv(out / "truth.csv", index=False, float_format="%.3f")
     with open(out / "activities.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["Activity ID", "Activity Date", "Activity Name", "Activity Type", "Activity Gear", "Filename"])
+        w.writerow(
+            ["Activity ID", "Activity Date", "Activity Name", "Activity Type", "Activity Gear", "Filename"]
+        )
         for i, row in enumerate(truth.itertuples(), start=1):
             start = pd.Timestamp(row.start_utc)
             w.writerow(
