@@ -272,6 +272,10 @@ class Store:
                         self._insert(db, row, act.hist, shoe_id=twin_shoe)
                         outcomes.append((aid, "replaced", twin_id))
                     else:
+                        if row.get("name") and not twin_name:  # keep the title whichever file came first
+                            db.execute(
+                                "UPDATE activities SET name=? WHERE activity_id=?", (row["name"], twin_id)
+                            )
                         outcomes.append((aid, "duplicate", twin_id))
                         removed.append(aid)
                     continue
@@ -323,27 +327,33 @@ class Store:
             )
 
     def _shoe_for(self, db, row: dict) -> int | None:
-        """Shoe of a new activity: the export's gear (created when unknown), else the default shoe."""
+        """Shoe of a new activity: the export's gear (created when unknown), else the default shoe.
+
+        A default applies from its ``from_date`` up to the day before its ``retired_on`` day, judged on
+        the run's local day (the file's own UTC offset; UTC when the file states none).
+        """
+        from .shoes import normalise_name
+
         name = row.get("shoe")
         if name:
-            found = db.execute("SELECT shoe_id FROM shoes WHERE name=?", (name,)).fetchone()
-            if found:
-                return found[0]
-            return db.execute("INSERT INTO shoes(name) VALUES (?)", (name,)).lastrowid
+            with contextlib.suppress(NotFoundError):
+                return self._find_shoe(db, name)[0]
+            return db.execute("INSERT INTO shoes(name) VALUES (?)", (normalise_name(name),)).lastrowid
         if not row.get("is_running"):
             return None
-        start_day = pd.Timestamp(row["start_utc"]).strftime("%Y-%m-%d")
-        active = "(retired_on IS NULL OR retired_on >= ?) AND (from_date IS NULL OR from_date <= ?)"
+        offset = row.get("utc_offset_s")
+        start = pd.Timestamp(row["start_utc"])
+        if offset is not None and np.isfinite(offset):
+            start = start + pd.Timedelta(seconds=float(offset))
+        day = start.strftime("%Y-%m-%d")
+        active = "(retired_on IS NULL OR retired_on > ?) AND (from_date IS NULL OR from_date <= ?)"
         if row.get("sub_sport"):
             found = db.execute(
-                f"SELECT shoe_id FROM shoes WHERE default_for=? AND {active}",
-                (row["sub_sport"], start_day, start_day),
+                f"SELECT shoe_id FROM shoes WHERE default_for=? AND {active}", (row["sub_sport"], day, day)
             ).fetchone()
             if found:
                 return found[0]
-        found = db.execute(
-            f"SELECT shoe_id FROM shoes WHERE is_default=1 AND {active}", (start_day, start_day)
-        ).fetchone()
+        found = db.execute(f"SELECT shoe_id FROM shoes WHERE is_default=1 AND {active}", (day, day)).fetchone()
         return found[0] if found else None
 
     def delete_activity(self, activity_id: str) -> None:
@@ -423,6 +433,228 @@ class Store:
         if not sql.lstrip().upper().startswith("SELECT"):
             raise StoreError("Store.query is read-only")
         return self._db.execute(sql, params).fetchall()
+
+    # -- shoes (gear manager) --------------------------------------------------------------------------
+    # Written by the gear manager (hiprisk/shoes.py). Names are matched case-insensitively after NFC
+    # normalisation (hiprisk.shoes.name_key), which SQLite's NOCASE (ASCII only) cannot do; each change is one
+    # transaction, so a failed lookup leaves nothing half-applied.
+    def load_shoes(self) -> pd.DataFrame:
+        """The shoes table as stored (dates as ``YYYY-MM-DD`` text), oldest shoe first."""
+        return pd.read_sql_query(
+            "SELECT shoe_id, name, brand, start_km, from_date, retired_on, retire_at_km, is_default,"
+            " default_for FROM shoes ORDER BY shoe_id",
+            self._db,
+        )
+
+    def _find_shoe(self, db, name: str) -> tuple[int, str]:
+        """``(shoe_id, stored name)`` of a shoe by name; unknown names raise with the closest one."""
+        from .shoes import closest_name, name_key
+
+        rows = db.execute("SELECT shoe_id, name FROM shoes ORDER BY shoe_id").fetchall()
+        key = name_key(name)
+        for shoe_id, stored in rows:
+            if name_key(stored) == key:
+                return shoe_id, stored
+        shown = " ".join(str(name).split())
+        raise NotFoundError("shoe", shown, closest_name(shown, [r[1] for r in rows]))
+
+    def shoe_find(self, name: str) -> str:
+        """The stored name of a shoe (case-insensitive, NFC); unknown names raise NotFoundError."""
+        return self._find_shoe(self._db, name)[1]
+
+    def shoe_add(
+        self,
+        name: str,
+        *,
+        brand: str | None = None,
+        start_km: float = 0.0,
+        from_date: str | None = None,
+        retire_at_km: float | None = None,
+        default: bool = False,
+    ) -> str:
+        """Add a shoe (``default`` also makes it the only default shoe); returns the stored name."""
+        from .errors import ConfigError
+        from .shoes import normalise_name
+
+        name = normalise_name(name)
+        with self.transaction() as db:
+            with contextlib.suppress(NotFoundError):
+                _, existing = self._find_shoe(db, name)
+                raise ConfigError(f"a shoe named {existing!r} already exists")
+            if default:
+                db.execute("UPDATE shoes SET is_default=0 WHERE is_default=1")
+            db.execute(
+                "INSERT INTO shoes(name, brand, start_km, from_date, retire_at_km, is_default)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (name, brand, float(start_km or 0.0), from_date, retire_at_km, int(bool(default))),
+            )
+        return name
+
+    def shoe_set_default(self, name: str, sub_sport: str | None = None) -> tuple[str, str | None]:
+        """Make a shoe the default for new runs, or for runs of one ``sub_sport`` (e.g. ``trail``).
+
+        Returns ``(shoe name, previous default's name or None)``. A retired shoe cannot be a default.
+        """
+        from .errors import ConfigError
+
+        with self.transaction() as db:
+            shoe_id, stored = self._find_shoe(db, name)
+            (retired_on,) = db.execute("SELECT retired_on FROM shoes WHERE shoe_id=?", (shoe_id,)).fetchone()
+            if retired_on:
+                raise ConfigError(
+                    f"shoe {stored!r} is retired (on {retired_on}); undo that first with:"
+                    f" hiprisk shoes retire {stored!r} --undo"
+                )
+            if sub_sport is None:
+                prev = db.execute(
+                    "SELECT name FROM shoes WHERE is_default=1 AND shoe_id!=?", (shoe_id,)
+                ).fetchone()
+                db.execute("UPDATE shoes SET is_default=0 WHERE is_default=1")
+                db.execute("UPDATE shoes SET is_default=1 WHERE shoe_id=?", (shoe_id,))
+            else:
+                prev = db.execute(
+                    "SELECT name FROM shoes WHERE default_for=? AND shoe_id!=?", (sub_sport, shoe_id)
+                ).fetchone()
+                db.execute("UPDATE shoes SET default_for=NULL WHERE default_for=?", (sub_sport,))
+                db.execute("UPDATE shoes SET default_for=? WHERE shoe_id=?", (sub_sport, shoe_id))
+        return stored, prev[0] if prev else None
+
+    def shoe_retire(self, name: str, on: str | None) -> str:
+        """Set (``on``: ``YYYY-MM-DD``) or clear (``on`` None) a shoe's retirement day; returns its name."""
+        from .errors import ConfigError
+
+        with self.transaction() as db:
+            shoe_id, stored = self._find_shoe(db, name)
+            (from_date,) = db.execute("SELECT from_date FROM shoes WHERE shoe_id=?", (shoe_id,)).fetchone()
+            if on is not None and from_date and on < from_date:
+                raise ConfigError(f"cannot retire {stored!r} on {on}: it is in use from {from_date}")
+            db.execute("UPDATE shoes SET retired_on=? WHERE shoe_id=?", (on, shoe_id))
+        return stored
+
+    def shoe_rename(self, old: str, new: str) -> tuple[str, str]:
+        """Rename a shoe (``new`` already normalised); returns ``(old stored name, new name)``."""
+        from .errors import ConfigError
+
+        with self.transaction() as db:
+            shoe_id, stored = self._find_shoe(db, old)
+            with contextlib.suppress(NotFoundError):
+                other_id, other = self._find_shoe(db, new)
+                if other_id != shoe_id:
+                    raise ConfigError(f"a shoe named {other!r} already exists")
+            if stored != new:
+                db.execute("UPDATE shoes SET name=? WHERE shoe_id=?", (new, shoe_id))
+        return stored, new
+
+    def _resolve_shoe_activities(self, db, ids: list[str]) -> list[str]:
+        """Full activity ids from ids or unique prefixes; unknown or ambiguous ones raise (difflib hint)."""
+        import difflib
+
+        from .errors import ConfigError
+
+        out: list[str] = []
+        for given in ids:
+            given = given.strip()
+            rows = db.execute(
+                "SELECT activity_id FROM activities WHERE substr(activity_id, 1, ?) = ? LIMIT 3",
+                (len(given), given),
+            ).fetchall()
+            if not given or len(rows) > 1:
+                shown = ", ".join(r[0] for r in rows[:2])
+                raise ConfigError(
+                    f"activity id {given!r} is ambiguous (matches {shown}, …); give more characters"
+                )
+            if not rows:
+                every = [r[0] for r in db.execute("SELECT activity_id FROM activities")]
+                close = difflib.get_close_matches(
+                    given, [a[: max(len(given), 1)] for a in every], n=1, cutoff=0.6
+                )
+                hint = next((a for a in every if close and a.startswith(close[0])), None)
+                raise NotFoundError("activity", given, hint)
+            if rows[0][0] not in out:
+                out.append(rows[0][0])
+        return out
+
+    def shoe_assign(self, name: str, activity_ids: Iterable[str]) -> tuple[str, list[str], dict[str, int]]:
+        """Put a shoe on activities (ids or unique prefixes), all or nothing.
+
+        Returns ``(shoe name, full ids, {previous shoe name: activities moved from it})``.
+        """
+        with self.transaction() as db:
+            shoe_id, stored = self._find_shoe(db, name)
+            full = self._resolve_shoe_activities(db, list(activity_ids))
+            moved: dict[str, int] = {}
+            for aid in full:
+                prev = db.execute(
+                    "SELECT s.name FROM activities a JOIN shoes s ON s.shoe_id = a.shoe_id"
+                    " WHERE a.activity_id=? AND a.shoe_id != ?",
+                    (aid, shoe_id),
+                ).fetchone()
+                if prev:
+                    moved[prev[0]] = moved.get(prev[0], 0) + 1
+                db.execute("UPDATE activities SET shoe_id=? WHERE activity_id=?", (shoe_id, aid))
+        return stored, full, moved
+
+    def shoe_merge_gear(self, records: list[dict]) -> dict[str, list[str]]:
+        """Merge export gear records (see :func:`hiprisk.shoes.gear_records`).
+
+        A record matches a shoe by name or alias. Unknown shoes are created; for known ones empty brand,
+        start km, first day and limit are filled; retirements are recorded; an export default is taken when
+        there is none yet. Returns ``{"created": [...], "updated": [...]}``.
+        """
+        created: list[str] = []
+        updated: list[str] = []
+        with self.transaction() as db:
+            for rec in records:
+                shoe_id = stored = None
+                for spelling in (rec["name"], *rec.get("aliases", [])):
+                    with contextlib.suppress(NotFoundError):
+                        shoe_id, stored = self._find_shoe(db, spelling)
+                        break
+                if shoe_id is None:
+                    shoe_id = db.execute("INSERT INTO shoes(name) VALUES (?)", (rec["name"],)).lastrowid
+                    stored = rec["name"]
+                    created.append(stored)
+                brand, start_km, from_date, limit, retired, default_for = db.execute(
+                    "SELECT brand, start_km, from_date, retire_at_km, retired_on, default_for FROM shoes"
+                    " WHERE shoe_id=?",
+                    (shoe_id,),
+                ).fetchone()
+                changes: dict[str, object] = {}
+                if not brand and rec.get("brand"):
+                    changes["brand"] = rec["brand"]
+                if not start_km and rec.get("start_km"):
+                    changes["start_km"] = rec["start_km"]
+                if not from_date and rec.get("from_date"):
+                    changes["from_date"] = rec["from_date"]
+                if limit is None and rec.get("retire_at_km"):
+                    changes["retire_at_km"] = rec["retire_at_km"]
+                if not retired and (rec.get("retired_on") or rec.get("retired")):
+                    changes["retired_on"] = rec.get("retired_on") or self._shoe_last_use(db, shoe_id)
+                in_use = not (retired or changes.get("retired_on"))
+                for sub in rec.get("defaults", []) if in_use else []:
+                    if sub == "":
+                        taken = db.execute("SELECT 1 FROM shoes WHERE is_default=1").fetchone()
+                        changes.update({} if taken else {"is_default": 1})
+                    elif not default_for and "default_for" not in changes:
+                        taken = db.execute("SELECT 1 FROM shoes WHERE default_for=?", (sub,)).fetchone()
+                        changes.update({} if taken else {"default_for": sub})
+                if changes:
+                    sets = ", ".join(f"{k}=?" for k in changes)
+                    db.execute(f"UPDATE shoes SET {sets} WHERE shoe_id=?", (*changes.values(), shoe_id))
+                    if stored not in created and stored not in updated:
+                        updated.append(stored)
+        return {"created": created, "updated": updated}
+
+    @staticmethod
+    def _shoe_last_use(db, shoe_id: int | None) -> str:
+        """Retirement day for gear an export marks retired without a date: the day after its last run
+        (UTC), or today (UTC) when it has none."""
+        row = None
+        if shoe_id is not None:
+            row = db.execute("SELECT MAX(start_utc) FROM activities WHERE shoe_id=?", (shoe_id,)).fetchone()
+        if row and row[0]:
+            return (pd.Timestamp(row[0]).normalize() + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        return pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
 
 
 def _typed_log(df: pd.DataFrame) -> pd.DataFrame:
