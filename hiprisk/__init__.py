@@ -12,13 +12,18 @@ Public API::
     samples = hiprisk.load_samples(log.activity_id.iloc[-1])
     warnings = hiprisk.evaluate(log)          # warnings standing today
     frame = hiprisk.warnings_frame(log)       # every warning over the history
+    weeks = hiprisk.weekly(log)               # per-week km, descent, trail km, rest days (hiprisk.log)
+    rep = hiprisk.weekly_report(log)          # the report's numbers and matplotlib figures
+    shoes = hiprisk.shoe_table(log, hiprisk.load_shoes())
 
-Everything honours ``HIPRISK_HOME`` (the data folder).
+Everything honours ``HIPRISK_HOME`` (the data folder). ``import hiprisk`` stays light: the rules, the
+report and the shoe functions are imported on first use, and matplotlib only when a report is drawn.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -36,6 +41,13 @@ from .errors import (
 from .ingest import ImportSummary, import_paths
 from .store import Store
 
+if TYPE_CHECKING:  # pragma: no cover  (the lazy names below, for type checkers)
+    from .log import daily, weekly
+    from .report import WeeklyReport
+    from .report import weekly as weekly_report
+    from .rules import effective_settings, evaluate, observations, warnings_frame
+    from .shoes import load_shoes, shoe_table
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -51,12 +63,54 @@ __all__ = [
     "StoreError",
     "UnsafeInputError",
     "UnsupportedFileError",
+    "WeeklyReport",
+    "daily",
     "data_home",
+    "effective_settings",
+    "evaluate",
     "import_paths",
     "load_config",
     "load_log",
     "load_samples",
+    "load_shoes",
+    "observations",
+    "shoe_table",
+    "warnings_frame",
+    "weekly",
+    "weekly_report",
 ]
+
+#: Public names imported on first use: name → (module, attribute). Keeps ``import hiprisk`` fast and free
+#: of matplotlib (the report imports it only when it draws).
+_LAZY: dict[str, tuple[str, str]] = {
+    "evaluate": ("hiprisk.rules", "evaluate"),
+    "warnings_frame": ("hiprisk.rules", "warnings_frame"),
+    "effective_settings": ("hiprisk.rules", "effective_settings"),
+    "observations": ("hiprisk.rules", "observations"),
+    "weekly_report": ("hiprisk.report", "weekly"),
+    "WeeklyReport": ("hiprisk.report", "WeeklyReport"),
+    "shoe_table": ("hiprisk.shoes", "shoe_table"),
+    "load_shoes": ("hiprisk.shoes", "load_shoes"),
+    "daily": ("hiprisk.log", "daily"),
+    "weekly": ("hiprisk.log", "weekly"),
+}
+
+
+def __getattr__(name: str):
+    """Import a lazily exported name (see ``_LAZY``) on first access and cache it in the module."""
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'hiprisk' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def load_log(home: str | Path | None = None, config: Config | None = None) -> pd.DataFrame:
@@ -79,9 +133,8 @@ def load_log(home: str | Path | None = None, config: Config | None = None) -> pd
     config = config or load_config(home)
     with Store(home) as store:
         log = store.load_log()
-        hist = store.load_hist()
-    log = add_local_time(log, config.athlete.tz, config.athlete.week_start)
-    return add_intensity(log, hist, config.athlete)
+        log = add_local_time(log, config.athlete.tz, config.athlete.week_start)
+        return add_intensity(log, lambda th: store.intensity_totals(th.hr_bpm, th.speed_m_s), config.athlete)
 
 
 def load_samples(activity_id: str, home: str | Path | None = None) -> pd.DataFrame:

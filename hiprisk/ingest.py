@@ -15,17 +15,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from . import features
+from . import features, sanity
 from .errors import FileFormatError, HipriskError
 from .importers import decode
-from .importers.base import ParsedActivity, SkippedFile, SourceFile, SourceMeta
+from .importers.base import SkippedFile, SourceFile, SourceMeta
 from .log import summarise
-from .store import NewActivity, Store
+from .store import NewActivity, Store, encode_samples
 
-EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")  # files dated before this are refused as corrupt
-MAX_ACTIVITY_S = 24 * 3600.0  # longer activities are refused (a watch left recording)
 INLINE_BELOW = 4  # decode in-process for this few files (a post-upload check must be instant)
 
 
@@ -65,29 +61,19 @@ def activity_id(sha256: str, index: int) -> str:
     return sha256[:16] if index == 0 else f"{sha256[:16]}-{index}"
 
 
-def check_plausible(act: ParsedActivity, name: str) -> None:
-    """Refuse activities whose dates or duration cannot be real (documented data-sanity rules)."""
-    start = pd.Timestamp(act.start_utc)
-    if start < EARLIEST:
-        raise FileFormatError(name, f"implausible start date {start:%Y-%m-%d} (before 2000)")
-    if start > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1):
-        raise FileFormatError(name, f"start date {start:%Y-%m-%d} is in the future")
-    elapsed = act.elapsed_s
-    if elapsed is None and len(act.samples):
-        elapsed = float(act.samples["elapsed_s"].iloc[-1])
-    if elapsed is not None and elapsed > MAX_ACTIVITY_S:
-        raise FileFormatError(name, f"activity lasts {elapsed / 3600:.1f} h (over 24 h)")
-
-
 def prepare(data: bytes, fmt: str, name: str, meta: SourceMeta | None) -> tuple[str, list[NewActivity]]:
     """Decode and summarise one file: ``(sha256, activities)``. Runs in worker processes."""
     sha = hashlib.sha256(data).hexdigest()
+    sanity.check_bytes(data, name)
     parsed = decode(data, fmt, name)
     out = []
     for i, act in enumerate(parsed):
-        check_plausible(act, name)
+        act = sanity.clean(act, name, sport=meta.sport if meta else None)  # documented repairs, noted
+        sanity.check(act, name)  # documented rejections (dates, > 24 h, zero length)
         row = summarise(act, activity_id=activity_id(sha, i), file_sha256=sha, source_path=name, meta=meta)
-        out.append(NewActivity(row=row, samples=act.samples, hist=features.histograms(act.samples)))
+        hist = features.histograms(act.samples)
+        encoded = encode_samples(act.samples)  # here, in the worker: the storing process only writes bytes
+        out.append(NewActivity(row=row, samples=act.samples, hist=hist, samples_file=encoded))
     return sha, out
 
 
@@ -127,7 +113,9 @@ def import_paths(
         individual files are reported in the summary.
     """
     from .importers.sources import UnreadableFile, iter_sources
+    from .shoes import import_export_gear
 
+    paths = list(paths)
     own_store = store is None
     store = store or Store()
     summary = ImportSummary()
@@ -147,6 +135,10 @@ def import_paths(
             else:
                 todo.append(item)
         _run(todo, store, summary, workers, progress)
+        try:  # after the activities, so gear aliases match shoes their runs created by name
+            import_export_gear(paths, store=store)
+        except HipriskError as exc:
+            summary.failed.append((getattr(exc, "path", None) or "export gear", _reason(exc, "")))
     finally:
         if own_store:
             store.close()

@@ -17,6 +17,7 @@ athletes? Int J Sports Physiol Perform 5:276–291.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,37 +62,55 @@ def thresholds(log: pd.DataFrame, athlete: Athlete) -> Thresholds:
     return Thresholds(hr, hr_src, speed, speed_src)
 
 
-def hard_seconds(log: pd.DataFrame, hist: pd.DataFrame, th: Thresholds) -> pd.Series:
-    """Seconds above threshold per activity (HR when the run has HR, else speed), indexed like ``log``.
+def totals(hist: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
+    """Per activity: recorded HR seconds, seconds at/above threshold HR and at/above threshold speed.
 
-    A histogram bin counts when its centre is at or above the threshold (resolution: 1 bpm, 0.1 m/s).
+    ``hist`` is the long histogram frame (``activity_id``, ``kind``, ``bin``, ``seconds``); a bin counts
+    when its centre is at or above the threshold (resolution: 1 bpm, 0.1 m/s). The store computes the
+    same figures in SQL (:meth:`hiprisk.store.Store.intensity_totals`) without loading every bin.
     """
-    ids = log["activity_id"]
-    out = pd.Series(0.0, index=ids.values)
+    cols = ["hr_s", "hr_hard_s", "speed_hard_s"]
     if len(hist) == 0:
-        return pd.Series(out.values, index=log.index)
-    hr = hist[hist["kind"] == "hr"]
-    sp = hist[hist["kind"] == "speed"]
-    hr_total = hr.groupby("activity_id")["seconds"].sum()
-    if th.hr_bpm is not None:
-        above = hr[(hr["bin"] + 0.5) * HR_BIN_BPM >= th.hr_bpm].groupby("activity_id")["seconds"].sum()
-        out.loc[out.index.intersection(above.index)] = above
-    if th.speed_m_s is not None:
-        no_hr = ~out.index.isin(hr_total[hr_total > 0].index)
-        fast = sp[(sp["bin"] + 0.5) * SPEED_BIN_M_S >= th.speed_m_s].groupby("activity_id")["seconds"].sum()
-        fill = out.index[no_hr].intersection(fast.index)
-        out.loc[fill] = fast.loc[fill]
-    return pd.Series(out.reindex(ids.values).fillna(0.0).values, index=log.index)
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="activity_id"), dtype=float)
+    is_hr = hist["kind"] == "hr"
+    centre_hr = (hist["bin"] + 0.5) * HR_BIN_BPM
+    centre_speed = (hist["bin"] + 0.5) * SPEED_BIN_M_S
+    never = pd.Series(False, index=hist.index)
+    hr_hard = is_hr & (centre_hr >= th.hr_bpm) if th.hr_bpm is not None else never
+    fast = ~is_hr & (centre_speed >= th.speed_m_s) if th.speed_m_s is not None else never
+    frame = pd.DataFrame(
+        {
+            "activity_id": hist["activity_id"],
+            "hr_s": hist["seconds"].where(is_hr, 0.0),
+            "hr_hard_s": hist["seconds"].where(hr_hard, 0.0),
+            "speed_hard_s": hist["seconds"].where(fast, 0.0),
+        }
+    )
+    return frame.groupby("activity_id")[cols].sum()
 
 
-def add_intensity(log: pd.DataFrame, hist: pd.DataFrame, athlete: Athlete) -> pd.DataFrame:
+def hard_seconds(log: pd.DataFrame, sums: pd.DataFrame) -> pd.Series:
+    """Seconds above threshold per activity (HR when the run has HR, else speed), indexed like ``log``."""
+    sums = sums.reindex(log["activity_id"].values).fillna(0.0)
+    hard = np.where(sums["hr_s"] > 0, sums["hr_hard_s"], sums["speed_hard_s"])
+    return pd.Series(hard.astype(float), index=log.index)
+
+
+def add_intensity(
+    log: pd.DataFrame,
+    hist: pd.DataFrame | Callable[[Thresholds], pd.DataFrame],
+    athlete: Athlete,
+) -> pd.DataFrame:
     """Add ``hard_s`` (seconds above threshold) and ``warmup_hard`` (first 10 min already hard) to a log.
 
-    The thresholds used are kept in ``log.attrs["thresholds"]`` so reports can say which were estimated.
+    ``hist`` is the histogram frame (see :func:`totals`) or a function of the thresholds returning the
+    :func:`totals` frame (the store's SQL aggregate). The thresholds used are kept in
+    ``log.attrs["thresholds"]`` so reports can say which were estimated.
     """
     th = thresholds(log, athlete)
     log = log.copy()
-    log["hard_s"] = hard_seconds(log, hist, th) if len(log) else pd.Series(dtype=float)
+    sums = hist(th) if callable(hist) else totals(hist, th)
+    log["hard_s"] = hard_seconds(log, sums) if len(log) else pd.Series(dtype=float)
     warm_hr = log["warmup_hr"] >= th.hr_bpm if th.hr_bpm else pd.Series(False, index=log.index)
     warm_speed = (
         log["warmup_speed_m_s"] >= th.speed_m_s if th.speed_m_s else pd.Series(False, index=log.index)

@@ -68,3 +68,22 @@ def test_no_hr_and_no_history_means_nothing_is_hard():
     out = add_intensity(log, pd.DataFrame(columns=["activity_id", "kind", "bin", "seconds"]), Athlete())
     assert out["hard_s"].iloc[0] == 0.0
     assert out.attrs["thresholds"].hr_source == "none"
+
+
+def test_sql_totals_equal_the_pandas_totals(home):
+    """The store's SQL aggregate and the pure function agree on real imported runs."""
+    import hiprisk
+    from hiprisk.intensity import Thresholds, totals
+    from hiprisk.store import Store
+
+    from .conftest import SAMPLE_DATA
+
+    files = sorted((SAMPLE_DATA / "activities").glob("*"))[:6]
+    hiprisk.import_paths(files, workers=1)
+    th = Thresholds(hr_bpm=160.0, hr_source="profile", speed_m_s=3.5, speed_source="profile")
+    with Store(home) as store:
+        sql = store.intensity_totals(th.hr_bpm, th.speed_m_s).sort_index()
+        pure = totals(store.load_hist(), th).sort_index()
+    assert len(sql) == 6
+    pd.testing.assert_frame_equal(sql, pure, check_names=False, check_index_type=False)
+    assert (sql["hr_hard_s"] > 0).any() and (sql["hr_hard_s"] < sql["hr_s"]).all()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from ..errors import HipriskError
-from . import activities, settings
+from . import activities, gear, report, risk, settings
 
 
 class UserError(click.ClickException):
@@ -52,7 +52,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-for module in (activities, settings):
+for module in (activities, gear, settings, risk, report):
     for command in module.COMMANDS:
         cli.add_command(command)
 

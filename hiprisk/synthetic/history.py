@@ -566,7 +566,8 @@ def example_plan(
     * week 7: volume up ~40 % with a 20 km long run (previous longest 16 km);
     * weeks 8–9: trail block with big descents (shoe "Trail B");
     * week 10: easy week (~24 km), then week 11 more than doubles it;
-    * weeks 11–12: 12 running days in a row, and a 32 km long run (~1.8 × the 30-day longest);
+    * weeks 11–12: 14 running days in a row (two weeks without a rest day), and a 32 km long run
+      (~1.8 × the 30-day longest);
     * week 13: hard runs without warm-up on consecutive days, a 14 km downhill run;
     * week 14: treadmill (no GPS); weeks 15–16: taper. "Road A" passes 450 km around week 12.
 
@@ -607,6 +608,7 @@ def example_plan(
             1: (8, "easy"),
             2: (6, "easy"),
             3: (8, "easy"),
+            4: (5, "easy"),
             5: (8, "easy"),
             6: (32, "long"),
         },
@@ -620,7 +622,7 @@ def example_plan(
         "long": (370, "rolling", True, 8.0),
         "tempo": (285, "rolling", True, 18.5),
         "intervals": (360, "flat", True, 18.5),
-        "hard": (280, "flat", False, 18.0),
+        "hard": (262, "flat", False, 18.0),  # faster than threshold pace from the first step
         "trail": (430, "trail", True, 9.0),
         "downhill": (340, "downhill", True, 9.0),
         "treadmill": (340, "treadmill", True, 19.0),
