@@ -4,9 +4,9 @@ Run from the repo root (``make sample-data`` or ``python sample_data/generate.py
 committed, so the demo and the tests never need to run this. Re-running it gives identical bytes.
 
 The story (see ``hiprisk.synthetic.history.example_plan``): a road base block, a week ~40 % above the
-previous one, a trail block with heavy descent, an easy week then a jump, 12 running days in a row, a
-32 km long run far longer than anything in the previous 30 days, hard runs without warm-up on consecutive
-days, a treadmill week and a taper. The road shoe passes 450 km. FIT and GPX files are mixed, as in a real
+previous one, a trail block with heavy descent, an easy week then a jump, 14 running days in a row (two
+weeks without rest), a 32 km long run far longer than anything in the previous 30 days, hard runs without
+warm-up on consecutive days, cadence fading on the longest runs, a treadmill week and a taper. The road shoe passes 450 km. FIT and GPX files are mixed, as in a real
 export; ``truth.csv`` holds each file's noise-free ground truth for the tests.
 
 Layout::

@@ -650,6 +650,6 @@ def example_plan(
                 reps = [(800.0, 240.0), (400.0, 420.0)] * 6
                 entry["pace_segments"] = [(2000.0, 360.0), *reps]
             if kind == "long" and km >= 20:
-                entry["cadence_drop_pct"] = 7.0
+                entry["cadence_drop_pct"] = 14.0  # linear fade: the last third averages ~7 % lower
             plan.append(entry)
     return plan
