@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -56,6 +55,7 @@ import pandas as pd
 
 from .errors import ConfigError
 from .importers.base import RUNNING_SUB_SPORTS
+from .names import MAX_NAME_CHARS, closest_name, name_key, normalise_name  # noqa: F401 (re-exported)
 
 PLAN_KM = 450.0  # "plan replacement" from here [km] (practitioner convention, FACTORS.md)
 REPLACE_KM = 800.0  # "replace" from here [km] (practitioner convention, FACTORS.md)
@@ -64,7 +64,6 @@ ROTATION_WEEKS = 8  # window of the rotation share [weeks]
 ROTATION_MIN_SHARE_PCT = 10.0  # a pair carrying at least this share of the window's km is "in rotation" [%]
 ROAD_SHOE_MAX_TRAIL_SHARE = 0.5  # a shoe whose logged km are less than this share trail is a road shoe
 STATUSES = ("ok", "plan replacement", "replace", "retired")
-MAX_NAME_CHARS = 100
 
 #: Columns of :func:`shoe_table`, in order.
 SHOE_TABLE_COLUMNS = [
@@ -82,46 +81,6 @@ SHOE_COLUMNS = [
 
 
 # -- names ---------------------------------------------------------------------------------------------
-def normalise_name(name: str) -> str:
-    """A shoe name as stored: Unicode NFC, surrounding whitespace stripped, inner whitespace runs → one space.
-
-    Raises
-    ------
-    ConfigError
-        The name is empty (after trimming), longer than ``MAX_NAME_CHARS`` or holds control characters.
-    """
-    if not isinstance(name, str):
-        raise ConfigError(f"a shoe name must be text, not {name!r}")
-    text = " ".join(unicodedata.normalize("NFC", name).split())
-    if not text:
-        raise ConfigError("a shoe name cannot be empty")
-    if len(text) > MAX_NAME_CHARS:
-        raise ConfigError(f"a shoe name can have at most {MAX_NAME_CHARS} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise ConfigError(f"a shoe name cannot hold control characters: {text!r}")
-    return text
-
-
-def name_key(name: str) -> str:
-    """The matching key of a name: normalised and case-folded (``"Pegasus 40"`` ≡ ``"pegasus 40 "``)."""
-    text = " ".join(unicodedata.normalize("NFC", str(name)).split())
-    return unicodedata.normalize("NFC", text.casefold())
-
-
-def closest_name(name: str, names: Iterable[str]) -> str | None:
-    """The known name closest to ``name`` (difflib ratio ≥ 0.6 on the keys, or a prefix match), else None."""
-    names = [n for n in names if n]
-    by_key = {name_key(n): n for n in names}
-    key = name_key(name)
-    if not key:
-        return None
-    found = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.6)
-    if found:
-        return by_key[found[0]]
-    starts = [k for k in by_key if k.startswith(key) or key.startswith(k)]
-    return by_key[starts[0]] if len(starts) == 1 else None
-
-
 def find_shoe(name: str, names: Iterable[str]) -> str | None:
     """The known name that is the same shoe as ``name`` (case-insensitive, NFC), else None."""
     key = name_key(name)

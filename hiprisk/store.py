@@ -33,6 +33,7 @@ from .errors import NotFoundError, StoreError
 from .features import HR_BIN_BPM, SPEED_BIN_M_S
 from .importers.base import SAMPLE_COLUMNS, empty_samples
 from .log import LOG_COLUMNS
+from .names import closest_name, name_key, normalise_name
 
 SCHEMA_VERSION = 1
 DB_NAME = "hiprisk.db"
@@ -303,6 +304,11 @@ class Store:
                 outcomes.append((aid, "added", None))
             status = "added" if any(o[1] in ("added", "replaced") for o in outcomes) else "duplicate"
             detail = ", ".join(o[2] for o in outcomes if o[1] == "duplicate" and o[2]) or None
+            if all(o[1] == "present" for o in outcomes):
+                # another process stored this content while we decoded it: from this very file, keep its
+                # "added" record (never downgrade it); from a copy, it is a same-content duplicate
+                prior = db.execute("SELECT status FROM files WHERE fingerprint=?", (fingerprint,)).fetchone()
+                status, detail = ("added", None) if prior and prior[0] == "added" else (status, "same content")
             self._record_file(db, fingerprint, name, sha256, status, detail)
         for aid in removed:
             if not self._db.execute("SELECT 1 FROM activities WHERE activity_id=?", (aid,)).fetchone():
@@ -352,8 +358,6 @@ class Store:
         A default applies from its ``from_date`` up to the day before its ``retired_on`` day, judged on
         the run's local day (the file's own UTC offset; UTC when the file states none).
         """
-        from .shoes import normalise_name
-
         name = row.get("shoe")
         if name:
             with contextlib.suppress(NotFoundError):
@@ -489,8 +493,6 @@ class Store:
 
     def _find_shoe(self, db, name: str) -> tuple[int, str]:
         """``(shoe_id, stored name)`` of a shoe by name; unknown names raise with the closest one."""
-        from .shoes import closest_name, name_key
-
         rows = db.execute("SELECT shoe_id, name FROM shoes ORDER BY shoe_id").fetchall()
         key = name_key(name)
         for shoe_id, stored in rows:
@@ -515,8 +517,6 @@ class Store:
     ) -> str:
         """Add a shoe (``default`` also makes it the only default shoe); returns the stored name."""
         from .errors import ConfigError
-        from .shoes import normalise_name
-
         name = normalise_name(name)
         with self.transaction() as db:
             with contextlib.suppress(NotFoundError):
