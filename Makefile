@@ -22,12 +22,12 @@ demo: $(BIN)/.installed
 	@echo "open out/report.html"
 
 test: $(BIN)/.installed
-	$(BIN)/ruff check hiprisk tests benchmarks sample_data
+	$(BIN)/ruff check hiprisk tests benchmarks sample_data notebooks
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check hiprisk tests benchmarks sample_data
-	$(BIN)/ruff format --check hiprisk tests benchmarks sample_data
+	$(BIN)/ruff check hiprisk tests benchmarks sample_data notebooks
+	$(BIN)/ruff format --check hiprisk tests benchmarks sample_data notebooks
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py
