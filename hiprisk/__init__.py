@@ -138,9 +138,28 @@ def load_log(home: str | Path | None = None, config: Config | None = None) -> pd
 
 
 def load_samples(activity_id: str, home: str | Path | None = None) -> pd.DataFrame:
-    """The per-sample stream of one activity (columns in :data:`hiprisk.importers.base.SAMPLE_COLUMNS`).
+    """The per-sample stream of one activity, read from the store's Parquet cache (no file is re-parsed).
 
-    ``activity_id`` may be a unique prefix of the id.
+    Parameters
+    ----------
+    activity_id : str
+        The activity's id from the log, or a unique prefix of it (as ``git`` accepts).
+    home : str or Path, optional
+        Data folder; default ``HIPRISK_HOME`` or the platform's user data dir.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per recorded sample, sorted by time, with the columns of
+        :data:`hiprisk.importers.base.SAMPLE_COLUMNS`: ``time_utc`` (UTC), ``elapsed_s`` [s],
+        ``distance_m`` [m, cumulative], ``lat_deg``/``lon_deg`` [degrees, WGS84], ``elevation_m`` [m],
+        ``speed_m_s`` [m/s], ``hr_bpm`` [beats/min], ``cadence_spm`` [steps/min, both legs]. Values a file
+        does not record are NaN.
+
+    Raises
+    ------
+    NotFoundError
+        No activity has that id (the message suggests the closest one).
     """
     with Store(home) as store:
         (full,) = store.resolve_ids([activity_id])

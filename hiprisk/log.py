@@ -280,9 +280,21 @@ DAILY_SUMS = {
 def daily(log: pd.DataFrame, start=None, end=None, *, running_only: bool = True) -> pd.DataFrame:
     """Per local day: running km, runs, time, descent, downhill and trail km; rest days as zero rows.
 
-    Index: every calendar day from ``start`` (default: the first activity) to ``end`` (default: the last),
-    named ``date``. Columns: ``distance_km``, ``moving_s``, ``descent_m``, ``ascent_m``, ``downhill_km``,
-    ``steep_downhill_km``, ``trail_km``, ``runs``, ``longest_km`` and ``rest`` (no run that day).
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        The training log (:func:`hiprisk.load_log`), with ``local_date``.
+    start, end : date-like, optional
+        First and last day; default the first and the last activity's local day.
+    running_only : bool
+        Count only running (default): cross-training never counts as running volume.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: every calendar day from ``start`` to ``end``, named ``date`` (local, tz-naive). Columns:
+        ``distance_km`` [km], ``moving_s`` [s], ``descent_m``, ``ascent_m`` [m], ``downhill_km``,
+        ``steep_downhill_km``, ``trail_km`` [km], ``runs``, ``longest_km`` [km] and ``rest`` (no run).
     """
     rows = running(log) if running_only else log
     sums = rows.groupby("local_date").agg(
@@ -308,9 +320,24 @@ def daily(log: pd.DataFrame, start=None, end=None, *, running_only: bool = True)
 
 
 def weekly(log: pd.DataFrame, week_start: str = "monday", **kwargs) -> pd.DataFrame:
-    """Per athlete week: the sums of :func:`daily` plus ``rest_days`` and ``week`` label.
+    """Per athlete week: the sums of :func:`daily` plus rest days and the ``YYYY-Www`` label.
 
-    Index: the week's first day, named ``week_start``.
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        The training log (:func:`hiprisk.load_log`).
+    week_start : {"monday", "sunday"}
+        First day of the athlete's week (the ``week_start`` of the athlete profile).
+    **kwargs
+        Passed to :func:`daily` (``start``, ``end``, ``running_only``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the week's first day, named ``week_start``. Columns: the sums of :func:`daily`
+        (``distance_km``, ``moving_s``, ``descent_m``, ``ascent_m``, ``downhill_km``, ``steep_downhill_km``,
+        ``trail_km``), ``runs``, ``longest_km``, ``rest_days``, ``days`` (days of the week inside the span)
+        and ``week``.
     """
     d = daily(log, **kwargs)
     if d.empty:
