@@ -45,7 +45,16 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy names below, for type checkers)
     from .log import daily, weekly
     from .report import WeeklyReport
     from .report import weekly as weekly_report
-    from .rules import effective_settings, evaluate, observations, warnings_frame
+    from .rules import (
+        effective_settings,
+        evaluate,
+        load_ratio_series,
+        observations,
+        run_flags,
+        warnings_frame,
+        week_baselines,
+        weekly_reference,
+    )
     from .shoes import load_shoes, shoe_table
 
 __version__ = "0.1.0"
@@ -71,12 +80,16 @@ __all__ = [
     "import_paths",
     "load_config",
     "load_log",
+    "load_ratio_series",
     "load_samples",
     "load_shoes",
     "observations",
+    "run_flags",
     "shoe_table",
     "warnings_frame",
+    "week_baselines",
     "weekly",
+    "weekly_reference",
     "weekly_report",
 ]
 
@@ -87,6 +100,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "warnings_frame": ("hiprisk.rules", "warnings_frame"),
     "effective_settings": ("hiprisk.rules", "effective_settings"),
     "observations": ("hiprisk.rules", "observations"),
+    "load_ratio_series": ("hiprisk.rules", "load_ratio_series"),
+    "weekly_reference": ("hiprisk.rules", "weekly_reference"),
+    "week_baselines": ("hiprisk.rules", "week_baselines"),
+    "run_flags": ("hiprisk.rules", "run_flags"),
     "weekly_report": ("hiprisk.report", "weekly"),
     "WeeklyReport": ("hiprisk.report", "WeeklyReport"),
     "shoe_table": ("hiprisk.shoes", "shoe_table"),

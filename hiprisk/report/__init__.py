@@ -142,14 +142,22 @@ def prepare(
     Parameters are those of :func:`weekly`.
     """
     from ..config import Config
-    from ..rules import evaluate, warnings_frame
-    from . import _rules, data
+    from ..rules import (
+        effective_settings,
+        evaluate,
+        load_ratio_series,
+        run_flags,
+        warnings_frame,
+        week_baselines,
+        weekly_reference,
+    )
+    from . import data
 
     config = config or Config()
     week_start = config.athlete.week_start
     period = choose_period(log, week, as_of, week_start=week_start, today=today)
     n_weeks = max(data.HISTORY_WEEKS, int(weeks or data.HISTORY_WEEKS))
-    settings = _rules.settings(config)
+    settings = effective_settings(config)
     known = data.upto(log, period.as_of)
 
     standing = evaluate(known, as_of=period.as_of, config=config, shoes=shoes)
@@ -157,14 +165,13 @@ def prepare(
     history = warnings_frame(known, since=first_charted, until=period.as_of, config=config, shoes=shoes)
 
     weeks_df = data.weekly_series(known, period, n_weeks, week_start=week_start)
-    ctx = _rules.rule_context(known, period.as_of, config, shoes) if len(known) else None
     notes: list[str] = []
-    ref = _rules.weekly_reference(ctx, config) if ctx is not None else pd.DataFrame(columns=["ref"])
-    pct = float(settings["weekly_increase"]["caution_pct"])
-    weeks_df["ref_km"] = weeks_df["week"].map(ref["ref"]).astype(float) if len(ref) else float("nan")
-    weeks_df["limit_km"] = weeks_df["ref_km"] * (1.0 + pct / 100.0)
+    # The rules' own series (hiprisk.rules.series): the band, baselines and ratio are the warnings' numbers.
+    ref = weekly_reference(known, period.as_of, config)
+    weeks_df["ref_km"] = weeks_df["week"].map(ref["ref_km"]).astype(float)
+    weeks_df["limit_km"] = weeks_df["week"].map(ref["caution_km"]).astype(float)
     weeks_df["after_break"] = (
-        weeks_df["week"].map(ref["after_break"]).fillna(False).astype(bool) if len(ref) else False
+        weeks_df["week"].map(ref["after_break"]).astype("boolean").fillna(False).astype(bool)
     )
     broke = (
         history.loc[history["rule"] == "weekly_increase", "period"]
@@ -175,17 +182,17 @@ def prepare(
     for rule, col in (("downhill_volume", "descent_flagged"), ("trail_volume", "trail_flagged")):
         flagged = history.loc[history["rule"] == rule, "period"] if len(history) else []
         weeks_df[col] = weeks_df["week"].isin(set(flagged))
-    bases = _rules.week_baselines(ctx, config)
+    bases = week_baselines(known, period.as_of, config)
     for col in ("descent_base_m", "trail_base_km"):
-        weeks_df[col] = weeks_df["week"].map(bases[col]).astype(float) if len(bases) else float("nan")
+        weeks_df[col] = weeks_df["week"].map(bases[col]).astype(float)
     shown = weeks_df.iloc[-n_weeks:].copy()
     if shown["logged"].any():  # weeks before the first activity say nothing: start at the first logged one
         shown = shown.loc[shown["logged"].idxmax() :]
 
-    ratio = _rules.load_ratio_series(ctx, config) if ctx is not None else pd.DataFrame(columns=["ratio"])
-    ratio = ratio[ratio.index >= first_charted] if len(ratio) else ratio
+    ratio = load_ratio_series(known, period.as_of, config)
+    ratio = ratio[ratio.index >= first_charted]
 
-    flags = _rules.hard_and_long_runs(ctx, config) if ctx is not None else pd.DataFrame()
+    flags = run_flags(known, period.as_of, config)
     cal = data.calendar(known, period, history, week_start=week_start, flags=flags)
     shoe_df = data.shoe_km(known, period.as_of, shoes, config)
 

@@ -3,7 +3,7 @@
 Pure pandas, no matplotlib: the ``check`` command uses this module too and must stay fast. Nothing here
 re-implements a rule: thresholds come from :func:`hiprisk.rules.effective_settings`, the marks on the charts
 (weeks that broke the 10 % band, run spikes) are the rules' own warnings, and the load-ratio and baseline
-series are the rules' own functions (see :mod:`hiprisk.report._rules`).
+series are the rules' own (:mod:`hiprisk.rules.series`).
 
 A *period* is the report's week plus the day the warnings stand on (``as_of``): the week's last day for
 ``--week``, the given day for ``--as-of`` (the week is then shown "to date"). Activities after ``as_of`` are

@@ -115,8 +115,7 @@ def check(
         As for :func:`hiprisk.rules.evaluate`.
     """
     from ..config import Config
-    from ..rules import evaluate
-    from . import _rules
+    from ..rules import evaluate, load_ratio_series
 
     config = config or Config()
     failed = list(failed)
@@ -128,8 +127,7 @@ def check(
     warnings = evaluate(known, as_of=as_of, config=config, shoes=shoes)
     period = choose_period(known, as_of=as_of, week_start=config.athlete.week_start)
     head = headline(known, period)
-    ctx = _rules.rule_context(known, as_of, config, shoes)
-    ratio_series = _rules.load_ratio_series(ctx, config)
+    ratio_series = load_ratio_series(known, as_of, config)
     ratio = finite(ratio_series["ratio"].get(as_of)) if len(ratio_series) else None
     return CheckResult(
         as_of=as_of,

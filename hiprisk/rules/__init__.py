@@ -13,6 +13,14 @@ Public API::
     observations(log, rule_id, as_of=None, config=None, shoes=None) -> DataFrame  # one rule's raw flags
     RULES: {rule_id: RuleSpec}
 
+Series for charts and notebooks (:mod:`hiprisk.rules.series`: every day, week or run, computed by the
+rules' own functions, so a chart never disagrees with a warning)::
+
+    load_ratio_series(log, as_of=None, config=None) -> DataFrame  # per day: acute, chronic, ratio
+    weekly_reference(log, as_of=None, config=None) -> DataFrame   # per week: km, reference km, rise %
+    week_baselines(log, as_of=None, config=None) -> DataFrame     # per week: descent, trail, hard minutes
+    run_flags(log, as_of=None, config=None) -> DataFrame          # per run: hard, long, spike %, warm-up
+
 Both entry points compute every rule over the whole log cut at the evaluation day (no figure ever uses
 data from after the day it describes) and differ only in how observations become warnings:
 ``warnings_frame`` gives one row per rule per period (a week, a run, an episode of consecutive days, a
@@ -20,8 +28,6 @@ shoe crossing a threshold), ``evaluate`` the warnings standing on ``as_of`` with
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -41,9 +47,11 @@ from ._core import (
     Warning,
     check_rule_ids,
     day_str,
-    prepare_log,
+    make_context,
     rule_settings,
+    to_day,
 )
+from .series import load_ratio_series, run_flags, week_baselines, weekly_reference
 
 __all__ = [
     "RULES",
@@ -52,8 +60,12 @@ __all__ = [
     "Warning",
     "effective_settings",
     "evaluate",
+    "load_ratio_series",
     "observations",
+    "run_flags",
     "warnings_frame",
+    "week_baselines",
+    "weekly_reference",
 ]
 
 #: Display order of the rules (the issue's table); the registry is kept in this order.
@@ -91,29 +103,11 @@ def effective_settings(config: Config | None = None) -> dict[str, dict]:
     return {rule_id: rule_settings(spec, config) for rule_id, spec in RULES.items()}
 
 
-def _day(value) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime | pd.Timestamp) and getattr(value, "tzinfo", None) is not None:
-        value = pd.Timestamp(value).tz_localize(None)
-    return pd.Timestamp(value).normalize()
-
-
-def _context(log: pd.DataFrame, end: pd.Timestamp | None, config: Config, shoes) -> Context:
-    """The prepared log cut at ``end`` (default: its last day) and the shared views."""
-    thresholds = log.attrs.get("thresholds")
-    prepared = prepare_log(log, config)
-    if end is None:
-        end = prepared["local_date"].max() if len(prepared) else pd.Timestamp.today().normalize()
-    cut = prepared[prepared["local_date"] <= end]
-    return Context(cut, end, config, shoes=shoes, thresholds=thresholds)
-
-
 def _compute(log: pd.DataFrame, end: pd.Timestamp | None, config: Config | None, shoes):
     """Run every enabled rule on the log cut at ``end``: ``([(spec, settings, obs)], ctx, settings)``."""
     config = config or Config()
     settings = effective_settings(config)
-    ctx = _context(log, end, config, shoes)
+    ctx = make_context(log, end, config, shoes)
     results = []
     for rule_id, spec in RULES.items():
         s = settings[rule_id]
@@ -335,7 +329,7 @@ def evaluate(
         day-state rule (load ratio, monotony, rest days) while its condition holds on ``as_of``; a shoe
         warning while the shoe is in use.
     """
-    end = _day(as_of)
+    end = to_day(as_of)
     results, ctx, settings = _compute(log, end, config, shoes)
     end = ctx.end
     out: list[Warning] = []
@@ -374,8 +368,8 @@ def warnings_frame(
     DataFrame
         Columns = the :class:`Warning` fields.
     """
-    start = _day(since)
-    end = _day(until)
+    start = to_day(since)
+    end = to_day(until)
     results, ctx, _ = _compute(log, end, config, shoes)
     end = ctx.end
     warnings: list[Warning] = []
@@ -405,7 +399,7 @@ def observations(
     config = config or Config()
     check_rule_ids(config)
     spec = RULES[rule_id]
-    ctx = _context(log, _day(as_of), config, shoes)
+    ctx = make_context(log, to_day(as_of), config, shoes)
     return spec.compute(ctx, rule_settings(spec, config)) if not ctx.empty else pd.DataFrame()
 
 

@@ -26,6 +26,7 @@ Row *grains* (how observations become warnings):
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -289,6 +290,8 @@ def prepare_log(log: pd.DataFrame, config: Config) -> pd.DataFrame:
     log.attrs = {}  # pandas deep-copies attrs on every operation; the thresholds are passed separately
     if "activity_id" not in log:
         log["activity_id"] = [f"row{i}" for i in range(len(log))]
+    if "is_running" not in log:  # as hiprisk.log defines it; a log without a sport column is all running
+        log["is_running"] = log["sport"].eq("running") if "sport" in log else True
     if "local_date" not in log:
         if "start_utc" not in log:
             raise ConfigError("the log needs a start_utc or local_date column")
@@ -302,8 +305,6 @@ def prepare_log(log: pd.DataFrame, config: Config) -> pd.DataFrame:
         for col in ("max_hr", "warmup_hr", "warmup_speed_m_s", "avg_speed_m_s", "moving_s"):
             if col not in log:
                 log[col] = np.nan
-        if "is_running" not in log:
-            log["is_running"] = True
         empty = pd.DataFrame({"activity_id": [], "kind": [], "bin": [], "seconds": []})
         log = add_intensity(log, empty, config.athlete)
         if thresholds is not None:
@@ -487,9 +488,31 @@ class Context:
         return runs
 
 
+def to_day(value) -> pd.Timestamp | None:
+    """A local calendar day (tz-naive midnight) from a date-like; a tz-aware value keeps its wall clock."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | pd.Timestamp) and getattr(value, "tzinfo", None) is not None:
+        value = pd.Timestamp(value).tz_localize(None)
+    return pd.Timestamp(value).normalize()
+
+
+def make_context(log: pd.DataFrame, end: pd.Timestamp | None, config: Config, shoes=None) -> Context:
+    """The prepared log cut at ``end`` (default: its last day) and the shared views."""
+    thresholds = log.attrs.get("thresholds")
+    prepared = prepare_log(log, config)
+    if end is None:
+        end = prepared["local_date"].max() if len(prepared) else pd.Timestamp.today().normalize()
+    cut = prepared[prepared["local_date"] <= end]
+    return Context(cut, end, config, shoes=shoes, thresholds=thresholds)
+
+
 def obs_frame(columns: dict) -> pd.DataFrame:
     """An observation frame from column arrays (or scalars), keeping only the flagged rows (non-empty
-    ``severity``); the frame is built from those rows alone."""
+    ``severity``); the frame is built from those rows alone. Columns named ``_*`` are working columns of
+    the rule's full state (kept for the series functions of :mod:`hiprisk.rules.series`) and are left out.
+    """
+    columns = {key: value for key, value in columns.items() if not key.startswith("_")}
     sev = np.asarray(columns["severity"], dtype=object)
     lengths = [len(v) for v in columns.values() if np.ndim(v) > 0]
     n = lengths[0] if lengths else 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..shoes import name_key
+from ..shoes import name_key, shoe_table
 from ._core import Context, day_str, empty_obs, fmt, ge, register
 
 
@@ -48,12 +48,12 @@ def _shoe_advice(r: dict, s: dict) -> str:
     message=_shoe_message,
 )
 def shoe_mileage(ctx: Context, s: dict) -> pd.DataFrame:
-    """Kilometres per shoe, as :mod:`hiprisk.shoes` counts them: the shoe's ``start_km`` (from the shoes
-    table, when given) plus every run logged with it (walks and hikes do not count). ≥ ``caution_km``:
-    caution (plan a replacement), ≥ ``high_km``: high (replace). A shoe with its own ``retire_at_km`` is
-    judged against that instead of ``high_km``, and its caution level scales with it
-    (``caution_km × retire_at_km / high_km``). One warning per shoe and threshold, dated by the run that
-    crossed it; a retired shoe stops standing on its ``retired_on`` day."""
+    """Kilometres per shoe, as :func:`hiprisk.shoes.shoe_table` counts them (the report's shoe chart): the
+    shoe's ``start_km`` (from the shoes table, when given) plus every run logged with it (walks and hikes
+    do not count). ≥ ``caution_km``: caution (plan a replacement), ≥ ``high_km``: high (replace). A shoe
+    with its own ``retire_at_km`` is judged against that instead of ``high_km``, and its caution level
+    scales with it (``caution_km × retire_at_km / high_km``). One warning per shoe and threshold, dated by
+    the run that crossed it; a retired shoe stops standing on its ``retired_on`` day."""
     runs = ctx.runs
     shoe = runs["shoe"].astype(object)
     has = shoe.notna().to_numpy() & (shoe.astype(str).str.strip() != "").to_numpy()
@@ -61,23 +61,15 @@ def shoe_mileage(ctx: Context, s: dict) -> pd.DataFrame:
     if used.empty:
         return empty_obs()
     key = used["shoe"].map(name_key)
-    start_km = pd.Series(0.0, index=used.index)
-    retired = pd.Series(pd.NaT, index=used.index, dtype="datetime64[ns]")
-    high = pd.Series(float(s["high_km"]), index=used.index)
-    if ctx.shoes is not None and len(ctx.shoes):
-        table = ctx.shoes.copy()
-        table["key"] = table["name"].map(name_key)
-        table = table.drop_duplicates("key").set_index("key")
-        if "start_km" in table:
-            start_km = key.map(pd.to_numeric(table["start_km"], errors="coerce")).fillna(0.0).clip(lower=0.0)
-        if "retired_on" in table:
-            retired = key.map(pd.to_datetime(table["retired_on"], errors="coerce"))
-        if "retire_at_km" in table:
-            own = key.map(pd.to_numeric(table["retire_at_km"], errors="coerce"))
-            high = own.where(own > 0, high)
+    # The shoe table is the one source of a shoe's start km, limits, retirement and current km.
+    table = shoe_table(ctx.log, ctx.shoes, ctx.end, plan_km=s["caution_km"], replace_km=s["high_km"])
+    table = table.assign(key=table["name"].map(name_key)).drop_duplicates("key").set_index("key")
+    start_km = key.map(table["start_km"]).fillna(0.0)
+    retired = key.map(table["retired_on"]).astype("datetime64[ns]")
+    own = key.map(table["retire_at_km"])
+    high = own.where(own > 0, float(s["high_km"]))
     caution = high * (float(s["caution_km"]) / float(s["high_km"])) if s["high_km"] > 0 else high * 0.0
     km = used["distance_km"].clip(lower=0.0).groupby(key.to_numpy()).cumsum() + start_km
-    current = km.groupby(key.to_numpy()).transform("last")
     frame = pd.DataFrame(
         {
             "key": key,
@@ -85,7 +77,7 @@ def shoe_mileage(ctx: Context, s: dict) -> pd.DataFrame:
             "day": used["local_date"],
             "activity_id": used["activity_id"],
             "km": km,
-            "current_km": current,
+            "current_km": key.map(table["km"]),
             "retired_on": retired,
         }
     )

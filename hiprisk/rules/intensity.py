@@ -83,6 +83,13 @@ def intensity_jump(ctx: Context, s: dict) -> pd.DataFrame:
     previous ``baseline_weeks`` complete weeks (weeks with at least ``min_hard_min`` hard minutes), or
     hard sessions (≥ ``hard_min`` hard minutes; long runs too with ``count_long_runs``) at least
     ``session_factor`` × the weekly average and at least ``min_sessions``: caution."""
+    return obs_frame(intensity_jump_days(ctx, s))
+
+
+def intensity_jump_days(ctx: Context, s: dict) -> dict:
+    """Every day's week-to-date state of :func:`intensity_jump` as observation columns (the rule keeps
+    the flagged days; :func:`hiprisk.rules.week_baselines` keeps each week's last day). ``_rise``: the
+    rise of hard minutes in %; ``_wtd_sessions``: hard sessions this week so far."""
     runs = ctx.run_flags(s["hard_min"], s["long_run_pct"])
     days = ctx.days.index
     weeks = max(1, int(s["baseline_weeks"]))
@@ -98,23 +105,23 @@ def intensity_jump(ctx: Context, s: dict) -> pd.DataFrame:
     need = np.fmax(float(s["min_sessions"]), s["session_factor"] * ws["base"].to_numpy())
     by_ses = ge(ws["wtd"], need) & ws["base"].notna().to_numpy()
     sev = np.where((by_min | by_ses) & ~np.isnan(base_min), "caution", "").astype(object)
-    return obs_frame(
-        {
-            "day": days,
-            "period": wm["week"].to_numpy(),
-            "week_start": wm["week_start"].to_numpy(),
-            "severity": sev,
-            "value": np.where(by_min, rise, ws["wtd"].to_numpy()),
-            "threshold": np.where(by_min, s["caution_pct"], need),
-            "unit": np.where(by_min, "%", "sessions").astype(object),
-            "metric": np.where(by_min, "minutes", "sessions").astype(object),
-            "wtd_min": wm["wtd"].to_numpy(),
-            "base_min": base_min,
-            "base_sessions": ws["base"].to_numpy(),
-            "complete": wm["complete"].to_numpy(),
-            "week_day": wm["week_day"].to_numpy(),
-        }
-    )
+    return {
+        "day": days,
+        "period": wm["week"].to_numpy(),
+        "week_start": wm["week_start"].to_numpy(),
+        "severity": sev,
+        "value": np.where(by_min, rise, ws["wtd"].to_numpy()),
+        "threshold": np.where(by_min, s["caution_pct"], need),
+        "unit": np.where(by_min, "%", "sessions").astype(object),
+        "metric": np.where(by_min, "minutes", "sessions").astype(object),
+        "wtd_min": wm["wtd"].to_numpy(),
+        "base_min": base_min,
+        "base_sessions": ws["base"].to_numpy(),
+        "complete": wm["complete"].to_numpy(),
+        "week_day": wm["week_day"].to_numpy(),
+        "_rise": rise,
+        "_wtd_sessions": ws["wtd"].to_numpy(),
+    }
 
 
 # -- hard_back_to_back --------------------------------------------------------------------------------
@@ -147,17 +154,10 @@ def hard_back_to_back(ctx: Context, s: dict) -> pd.DataFrame:
     km and the 28-day weekly average; long runs are recognised only after 28 days of history). One warning
     per hard day that follows a hard day (value = consecutive hard days); two hard runs on one day are one
     hard day."""
-    runs = ctx.run_flags(s["hard_min"], s["long_run_pct"])
-    hard = runs[runs["hard"]].copy()
-    if hard.empty:
+    top, streak = hard_day_streaks(ctx, s)
+    if top.empty:
         return empty_obs()
-    hard["desc"] = _hard_desc(hard)
-    hard["score"] = hard["hard_min"] + hard["long"] * 1000.0
-    top = hard.sort_values(["local_date", "score"], kind="stable").groupby("local_date").tail(1)
-    top = top.set_index("local_date")
     days = ctx.days.index
-    is_hard = pd.Series(days.isin(top.index), index=days)
-    streak = consecutive_count(is_hard)
     flagged = days[(streak >= 2).to_numpy()]
     if not len(flagged):
         return empty_obs()
@@ -176,6 +176,24 @@ def hard_back_to_back(ctx: Context, s: dict) -> pd.DataFrame:
             "prev_desc": top.loc[prev, "desc"].to_numpy(),
         }
     )
+
+
+def hard_day_streaks(ctx: Context, s: dict) -> tuple[pd.DataFrame, pd.Series]:
+    """The hard days of :func:`hard_back_to_back` and the streak of consecutive hard days ending on each day.
+
+    Returns ``(top, streak)``: ``top`` is the hardest run of each hard day (index: local day; columns of
+    :meth:`Context.run_flags` plus ``desc``, why it is hard), ``streak`` the count of consecutive hard days
+    ending on each day of the history (0 on a day that is not hard).
+    """
+    runs = ctx.run_flags(s["hard_min"], s["long_run_pct"])
+    hard = runs[runs["hard"]].copy()
+    days = ctx.days.index
+    hard["desc"] = _hard_desc(hard) if len(hard) else pd.Series(dtype=object)
+    hard["score"] = hard["hard_min"] + hard["long"] * 1000.0
+    top = hard.sort_values(["local_date", "score"], kind="stable").groupby("local_date").tail(1)
+    top = top.set_index("local_date")
+    is_hard = pd.Series(days.isin(top.index), index=days)
+    return top, consecutive_count(is_hard)
 
 
 # -- warmup -------------------------------------------------------------------------------------------
@@ -221,32 +239,50 @@ def warmup(ctx: Context, s: dict) -> pd.DataFrame:
     or above threshold HR, or mean speed at or above threshold speed when the run has no HR): caution.
     Not flagged when another activity (a separate warm-up jog, any sport) ended less than
     ``warmup_gap_min`` minutes before the run started."""
+    warmed = warmed_up(ctx, s)
+    if not (ctx.log["is_running"].to_numpy() & ctx.log["warmup_hard"].to_numpy() & ~warmed).any():
+        return empty_obs()
+    return obs_frame(warmup_runs(ctx, s, warmed))
+
+
+def warmed_up(ctx: Context, s: dict) -> np.ndarray:
+    """Per row of ``ctx.log``: another activity (any sport) ended at most ``warmup_gap_min`` minutes before
+    it started, so :func:`warmup` counts the row as warmed up."""
     log = ctx.log
     start = pd.to_datetime(log["start_utc"], utc=True)
     duration = log["elapsed_s"].fillna(log["moving_s"]).fillna(0.0)
     end = start + pd.to_timedelta(duration, unit="s")
     prev_end = end.cummax().shift(1)
     gap_min = (start - prev_end).dt.total_seconds() / 60.0
-    warmed = (gap_min <= s["warmup_gap_min"]).to_numpy()
-    flag = log["is_running"].to_numpy() & log["warmup_hard"].to_numpy() & ~warmed
-    runs = log[flag]
-    if runs.empty:
-        return empty_obs()
+    return (gap_min <= s["warmup_gap_min"]).to_numpy()
+
+
+def warmup_runs(ctx: Context, s: dict, warmed: np.ndarray | None = None) -> dict:
+    """Every run's state of :func:`warmup` as observation columns (running rows of ``ctx.log`` in order;
+    the rule keeps the flagged runs). ``_warmed_up``: see :func:`warmed_up`; ``_hr`` and ``_pace``: mean
+    heart rate [bpm] and pace [min/km] of the first 10 minutes."""
+    log = ctx.log
+    warmed = warmed_up(ctx, s) if warmed is None else warmed
+    running = log["is_running"].to_numpy()
+    runs = log[running]
+    warmed = warmed[running]
+    flag = runs["warmup_hard"].to_numpy() & ~warmed
     th = ctx.thresholds
     has_hr = runs["warmup_hr"].notna().to_numpy() & (th.hr_bpm is not None)
     speed = runs["warmup_speed_m_s"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         pace = 1000.0 / speed / 60.0
         th_pace = 1000.0 / th.speed_m_s / 60.0 if th.speed_m_s else np.nan
-    return obs_frame(
-        {
-            "day": runs["local_date"].to_numpy(),
-            "period": runs["local_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "severity": "caution",
-            "value": np.where(has_hr, runs["warmup_hr"].to_numpy(dtype=float), pace),
-            "threshold": np.where(has_hr, th.hr_bpm or np.nan, th_pace),
-            "unit": np.where(has_hr, "bpm", "min/km").astype(object),
-            "activity_id": runs["activity_id"].to_numpy(),
-            "distance_km": runs["distance_km"].to_numpy(),
-        }
-    )
+    return {
+        "day": runs["local_date"].to_numpy(),
+        "period": runs["local_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "severity": np.where(flag, "caution", "").astype(object),
+        "value": np.where(has_hr, runs["warmup_hr"].to_numpy(dtype=float), pace),
+        "threshold": np.where(has_hr, th.hr_bpm or np.nan, th_pace),
+        "unit": np.where(has_hr, "bpm", "min/km").astype(object),
+        "activity_id": runs["activity_id"].to_numpy(),
+        "distance_km": runs["distance_km"].to_numpy(),
+        "_warmed_up": warmed,
+        "_hr": runs["warmup_hr"].to_numpy(dtype=float),
+        "_pace": pace,
+    }

@@ -85,6 +85,13 @@ def weekly_increase(ctx: Context, s: dict) -> pd.DataFrame:
     """Running km this week (week-to-date) vs last complete week, or vs the ``baseline_weeks`` average
     when last week was a break (below ``break_fraction`` of that average). Rise > ``caution_pct`` %:
     caution, > ``high_pct`` %: high. No verdict until ``baseline_weeks`` complete weeks are logged."""
+    return obs_frame(weekly_increase_days(ctx, s))
+
+
+def weekly_increase_days(ctx: Context, s: dict) -> dict:
+    """Every day's week-to-date state of :func:`weekly_increase` as observation columns (the rule keeps the
+    flagged days; :func:`hiprisk.rules.weekly_reference` keeps each week's last day). ``_judged``: the
+    rule can give the day a verdict."""
     weeks = max(1, int(s["baseline_weeks"]))
     w = ctx.week_compare(ctx.days["distance_km"], weeks)
     known = w["prev"].notna().to_numpy() & w["base"].notna().to_numpy()
@@ -95,24 +102,23 @@ def weekly_increase(ctx: Context, s: dict) -> pd.DataFrame:
         rise = (w["wtd"].to_numpy() - ref) / ref * 100.0
     sev = grade(rise, s["caution_pct"], s["high_pct"])
     sev[~valid] = ""
-    return obs_frame(
-        {
-            "day": w.index,
-            "period": w["week"].to_numpy(),
-            "week_start": w["week_start"].to_numpy(),
-            "severity": sev,
-            "value": rise,
-            "threshold": np.where(sev == "high", s["high_pct"], s["caution_pct"]),
-            "unit": "%",
-            "wtd": w["wtd"].to_numpy(),
-            "ref": ref,
-            "prev": w["prev"].to_numpy(),
-            "base": w["base"].to_numpy(),
-            "after_break": after_break,
-            "complete": w["complete"].to_numpy(),
-            "week_day": w["week_day"].to_numpy(),
-        }
-    )
+    return {
+        "day": w.index,
+        "period": w["week"].to_numpy(),
+        "week_start": w["week_start"].to_numpy(),
+        "severity": sev,
+        "value": rise,
+        "threshold": np.where(sev == "high", s["high_pct"], s["caution_pct"]),
+        "unit": "%",
+        "wtd": w["wtd"].to_numpy(),
+        "ref": ref,
+        "prev": w["prev"].to_numpy(),
+        "base": w["base"].to_numpy(),
+        "after_break": after_break,
+        "complete": w["complete"].to_numpy(),
+        "week_day": w["week_day"].to_numpy(),
+        "_judged": valid,
+    }
 
 
 # -- load_ratio ---------------------------------------------------------------------------------------
@@ -210,6 +216,13 @@ def load_ratio(ctx: Context, s: dict) -> pd.DataFrame:
     the same way (above 1 for a high ratio, below 1 for detraining): a daily EWMA swings with the weekly
     rhythm (a routine long run, two runs a week) without any change in training. No verdict before
     ``min_history_days`` days of history."""
+    return obs_frame(load_ratio_days(ctx, s))
+
+
+def load_ratio_days(ctx: Context, s: dict) -> dict:
+    """Every day's state of :func:`load_ratio` as observation columns (the rule keeps the flagged days;
+    :func:`hiprisk.rules.load_ratio_series` keeps them all). ``_load``: the daily load; ``_judged``: the
+    rule can give the day a verdict (enough history, chronic load above 0)."""
     load = ctx.daily_load(s["load"])
     acute_n, chronic_n = max(1, int(s["acute_days"])), max(1, int(s["chronic_days"]))
     roll_a = load.rolling(acute_n, min_periods=acute_n).mean()
@@ -234,20 +247,20 @@ def load_ratio(ctx: Context, s: dict) -> pd.DataFrame:
     thr = np.select(
         [sev == "high", sev == "caution"], [s["high_ratio"], s["caution_ratio"]], s["detraining_ratio"]
     )
-    return obs_frame(
-        {
-            "day": ctx.days.index,
-            "period": ctx.days.index.strftime("%Y-%m-%d"),
-            "severity": sev,
-            "value": ratio,
-            "threshold": thr,
-            "unit": "ratio",
-            "kind": np.where(sev == "info", "low", "high"),
-            "acute": acute.to_numpy(),
-            "chronic": chronic.to_numpy(),
-            "rolling_ratio": rolling_ratio,
-        }
-    )
+    return {
+        "day": ctx.days.index,
+        "period": ctx.days.index.strftime("%Y-%m-%d"),
+        "severity": sev,
+        "value": ratio,
+        "threshold": thr,
+        "unit": "ratio",
+        "kind": np.where(sev == "info", "low", "high"),
+        "acute": acute.to_numpy(),
+        "chronic": chronic.to_numpy(),
+        "rolling_ratio": rolling_ratio,
+        "_load": load.to_numpy(dtype=float),
+        "_judged": valid,
+    }
 
 
 # -- session_spike ------------------------------------------------------------------------------------
@@ -305,6 +318,28 @@ def session_spike(ctx: Context, s: dict) -> pd.DataFrame:
     runs = ctx.runs
     if runs.empty:
         return empty_obs()
+    obs = obs_frame(session_spike_runs(ctx, s))
+    if len(obs):
+        # The previous longest run, for the message: a loop over the flagged runs only.
+        window = f"{int(s['window_days'])}D"
+        ts = pd.DatetimeIndex(pd.to_datetime(runs["start_utc"], utc=True)).as_unit("ns").asi8
+        width = pd.Timedelta(window).value
+        days = runs["local_date"].dt.strftime("%Y-%m-%d").to_numpy()
+        d = runs["distance_km"].to_numpy(dtype=float)
+        prior_days = []
+        for pos in obs["pos"]:
+            lo = np.searchsorted(ts, ts[pos] - width, side="left")
+            hi = np.searchsorted(ts, ts[pos], side="left")
+            # the most recent of the longest runs in the window
+            prior_days.append(days[hi - 1 - int(np.argmax(d[lo:hi][::-1]))] if hi > lo else "")
+        obs["prior_day"] = prior_days
+    return obs.drop(columns="pos")
+
+
+def session_spike_runs(ctx: Context, s: dict) -> dict:
+    """Every run's state of :func:`session_spike` as observation columns (``ctx.runs`` order; the rule
+    keeps the flagged runs). ``_judged``: the rule can give the run a verdict."""
+    runs = ctx.runs
     window = f"{int(s['window_days'])}D"
     t = pd.DatetimeIndex(pd.to_datetime(runs["start_utc"], utc=True)).as_unit("ns")
     dist = pd.Series(runs["distance_km"].to_numpy(dtype=float), index=t)
@@ -320,34 +355,19 @@ def session_spike(ctx: Context, s: dict) -> pd.DataFrame:
         spike = (dist.to_numpy() - prior_max) / prior_max * 100.0
     sev = grade(spike, s["caution_pct"], s["high_pct"])
     sev[~valid] = ""
-    obs = obs_frame(
-        {
-            "day": runs["local_date"].to_numpy(),
-            "period": runs["local_date"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "severity": sev,
-            "value": spike,
-            "threshold": np.where(sev == "high", s["high_pct"], s["caution_pct"]),
-            "unit": "%",
-            "activity_id": runs["activity_id"].to_numpy(),
-            "distance_km": dist.to_numpy(),
-            "prior_max": prior_max,
-            "pos": np.arange(len(runs)),
-        }
-    )
-    if len(obs):
-        # The previous longest run, for the message: a loop over the flagged runs only.
-        ts = t.asi8
-        width = pd.Timedelta(window).value
-        days = runs["local_date"].dt.strftime("%Y-%m-%d").to_numpy()
-        d = dist.to_numpy()
-        prior_days = []
-        for pos in obs["pos"]:
-            lo = np.searchsorted(ts, ts[pos] - width, side="left")
-            hi = np.searchsorted(ts, ts[pos], side="left")
-            # the most recent of the longest runs in the window
-            prior_days.append(days[hi - 1 - int(np.argmax(d[lo:hi][::-1]))] if hi > lo else "")
-        obs["prior_day"] = prior_days
-    return obs.drop(columns="pos")
+    return {
+        "day": runs["local_date"].to_numpy(),
+        "period": runs["local_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "severity": sev,
+        "value": spike,
+        "threshold": np.where(sev == "high", s["high_pct"], s["caution_pct"]),
+        "unit": "%",
+        "activity_id": runs["activity_id"].to_numpy(),
+        "distance_km": dist.to_numpy(),
+        "prior_max": prior_max,
+        "pos": np.arange(len(runs)),
+        "_judged": valid,
+    }
 
 
 # -- monotony -----------------------------------------------------------------------------------------

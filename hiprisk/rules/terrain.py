@@ -68,6 +68,13 @@ def downhill_volume(ctx: Context, s: dict) -> pd.DataFrame:
     ``baseline_weeks`` complete weeks. A rise > ``caution_pct`` % in either, with at least
     ``min_descent_m`` of descent this week: caution; > ``high_pct`` %: high. Descent ≥ ``min_descent_m``
     after baseline weeks with none at all: high (reported in m)."""
+    return obs_frame(downhill_volume_days(ctx, s))
+
+
+def downhill_volume_days(ctx: Context, s: dict) -> dict:
+    """Every day's week-to-date state of :func:`downhill_volume` as observation columns (the rule keeps
+    the flagged days; :func:`hiprisk.rules.week_baselines` keeps each week's last day). ``_rise_desc`` and
+    ``_rise_km``: the rises in % of both measures."""
     weeks = max(1, int(s["baseline_weeks"]))
     desc = ctx.week_compare(ctx.days["descent_m"], weeks)
     km = ctx.week_compare(ctx.days["downhill_km"], weeks)
@@ -92,24 +99,24 @@ def downhill_volume(ctx: Context, s: dict) -> pd.DataFrame:
     eligible = ge(desc["wtd"], s["min_descent_m"]) & ~np.isnan(base_d)
     sev[~eligible] = ""
     threshold = np.select([new, sev == "high"], [s["min_descent_m"], s["high_pct"]], s["caution_pct"])
-    return obs_frame(
-        {
-            "day": desc.index,
-            "period": desc["week"].to_numpy(),
-            "week_start": desc["week_start"].to_numpy(),
-            "severity": sev,
-            "value": value,
-            "threshold": threshold,
-            "unit": unit,
-            "metric": metric,
-            "wtd_desc": desc["wtd"].to_numpy(),
-            "base_desc": base_d,
-            "wtd_km": km["wtd"].to_numpy(),
-            "base_km": base_k,
-            "complete": desc["complete"].to_numpy(),
-            "week_day": desc["week_day"].to_numpy(),
-        }
-    )
+    return {
+        "day": desc.index,
+        "period": desc["week"].to_numpy(),
+        "week_start": desc["week_start"].to_numpy(),
+        "severity": sev,
+        "value": value,
+        "threshold": threshold,
+        "unit": unit,
+        "metric": metric,
+        "wtd_desc": desc["wtd"].to_numpy(),
+        "base_desc": base_d,
+        "wtd_km": km["wtd"].to_numpy(),
+        "base_km": base_k,
+        "complete": desc["complete"].to_numpy(),
+        "week_day": desc["week_day"].to_numpy(),
+        "_rise_desc": rise_d,
+        "_rise_km": rise_k,
+    }
 
 
 def _trail_message(r: dict, s: dict) -> str:
@@ -149,6 +156,13 @@ def trail_volume(ctx: Context, s: dict) -> pd.DataFrame:
     caution. The share is taken of the larger of this week's km so far and the usual weekly km, so a
     Monday trail run or a light week is not read as a leap. Only weeks with at least ``min_trail_km``
     trail km are judged (noise floor)."""
+    return obs_frame(trail_volume_days(ctx, s))
+
+
+def trail_volume_days(ctx: Context, s: dict) -> dict:
+    """Every day's week-to-date state of :func:`trail_volume` as observation columns (the rule keeps the
+    flagged days; :func:`hiprisk.rules.week_baselines` keeps each week's last day). ``_wtd_km`` and
+    ``_base_km``: running km this week so far and its baseline."""
     weeks = max(1, int(s["baseline_weeks"]))
     trail = ctx.week_compare(ctx.days["trail_km"], weeks)
     total = ctx.week_compare(ctx.days["distance_km"], weeks)
@@ -164,23 +178,23 @@ def trail_volume(ctx: Context, s: dict) -> pd.DataFrame:
     by_km = gt(rise, s["km_pct"])
     eligible = ge(wtd_trail, s["min_trail_km"]) & gt(np.nan_to_num(base_km), 0.0)
     sev = np.where((by_points | by_km) & eligible, "caution", "").astype(object)
-    return obs_frame(
-        {
-            "day": trail.index,
-            "period": trail["week"].to_numpy(),
-            "week_start": trail["week_start"].to_numpy(),
-            "severity": sev,
-            "value": np.where(by_points, points, rise),
-            "threshold": np.where(by_points, s["share_points"], s["km_pct"]),
-            "unit": np.where(by_points, "points", "%").astype(object),
-            "share": share,
-            "base_share": base_share,
-            "points": points,
-            "rise": rise,
-            "wtd_trail": wtd_trail,
-            "base_trail": base_trail,
-            "of_usual": np.nan_to_num(base_km) > wtd_km,
-            "complete": trail["complete"].to_numpy(),
-            "week_day": trail["week_day"].to_numpy(),
-        }
-    )
+    return {
+        "day": trail.index,
+        "period": trail["week"].to_numpy(),
+        "week_start": trail["week_start"].to_numpy(),
+        "severity": sev,
+        "value": np.where(by_points, points, rise),
+        "threshold": np.where(by_points, s["share_points"], s["km_pct"]),
+        "unit": np.where(by_points, "points", "%").astype(object),
+        "share": share,
+        "base_share": base_share,
+        "points": points,
+        "rise": rise,
+        "wtd_trail": wtd_trail,
+        "base_trail": base_trail,
+        "of_usual": np.nan_to_num(base_km) > wtd_km,
+        "complete": trail["complete"].to_numpy(),
+        "week_day": trail["week_day"].to_numpy(),
+        "_wtd_km": wtd_km,
+        "_base_km": base_km,
+    }

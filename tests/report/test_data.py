@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from hiprisk.errors import ConfigError, HipriskError
-from hiprisk.report import _rules, data, prepare
+from hiprisk.report import data, prepare
+from hiprisk.rules import load_ratio_series, week_baselines, weekly_reference
 
 from .conftest import local_days, log_from_rows
 
@@ -134,18 +135,16 @@ def test_band_reference_is_last_weeks_km():
     weeks = [("2026-02-02", 10.0), ("2026-02-09", 10.0), ("2026-02-16", 10.0), ("2026-02-23", 10.0)]
     weeks += [("2026-03-02", 10.0), ("2026-03-09", 12.0), ("2026-03-16", 20.0)]
     log = _runs(*weeks)
-    ctx = _rules.rule_context(log, pd.Timestamp("2026-03-22"))
-    ref = _rules.weekly_reference(ctx)
-    assert ref.loc["2026-W11", "ref"] == pytest.approx(10.0)
-    assert ref.loc["2026-W12", "ref"] == pytest.approx(12.0)
-    assert ref.loc["2026-W12", "wtd"] == pytest.approx(20.0)
+    ref = weekly_reference(log, pd.Timestamp("2026-03-22"))
+    assert ref.loc["2026-W11", "ref_km"] == pytest.approx(10.0)
+    assert ref.loc["2026-W12", "ref_km"] == pytest.approx(12.0)
+    assert ref.loc["2026-W12", "distance_km"] == pytest.approx(20.0)
 
 
 def test_load_ratio_series_is_one_for_a_steady_load():
     days = pd.date_range("2026-01-01", "2026-03-31", freq="D")
     log = _runs(*[(d.strftime("%Y-%m-%d"), 8.0) for d in days])
-    ctx = _rules.rule_context(log, days[-1])
-    s = _rules.load_ratio_series(ctx)
+    s = load_ratio_series(log, days[-1])
     assert s["ratio"].iloc[:27].isna().all()  # no verdict before 28 days of history
     assert s["ratio"].iloc[40:].to_numpy() == pytest.approx(1.0)
 
@@ -180,7 +179,7 @@ def test_terrain_baselines_are_the_mean_of_the_previous_complete_weeks():
     rows += [("2026-02-16", 10.0, {"descent_m": 300.0}), ("2026-02-23", 10.0, {"descent_m": 400.0})]
     rows += [("2026-03-02", 10.0, {"descent_m": 900.0, "trail": True})]
     log = _runs(*rows)
-    base = _rules.week_baselines(_rules.rule_context(log, pd.Timestamp("2026-03-08")))
+    base = week_baselines(log, pd.Timestamp("2026-03-08"))
     assert np.isnan(base.loc["2026-W08", "descent_base_m"])
     assert base.loc["2026-W10", "descent_base_m"] == pytest.approx(250.0)
     assert base.loc["2026-W10", "trail_base_km"] == pytest.approx(0.0)
