@@ -214,8 +214,12 @@ def weekly_reference(log: pd.DataFrame, as_of=None, config: Config | None = None
 
     Parameters
     ----------
-    log, as_of, config
-        As for :func:`load_ratio_series`.
+    log : DataFrame
+        The training log (:func:`hiprisk.load_log`).
+    as_of : date-like, optional
+        Last day considered (default: the log's last day); later activities are ignored.
+    config : Config, optional
+        Rule settings (defaults when omitted), as for :func:`load_ratio_series`.
 
     Returns
     -------
@@ -284,8 +288,12 @@ def week_baselines(log: pd.DataFrame, as_of=None, config: Config | None = None) 
 
     Parameters
     ----------
-    log, as_of, config
-        As for :func:`load_ratio_series`.
+    log : DataFrame
+        The training log (:func:`hiprisk.load_log`).
+    as_of : date-like, optional
+        Last day considered (default: the log's last day); later activities are ignored.
+    config : Config, optional
+        Rule settings (defaults when omitted), as for :func:`load_ratio_series`.
 
     Returns
     -------
@@ -374,8 +382,12 @@ def run_flags(log: pd.DataFrame, as_of=None, config: Config | None = None) -> pd
 
     Parameters
     ----------
-    log, as_of, config
-        As for :func:`load_ratio_series`.
+    log : DataFrame
+        The training log (:func:`hiprisk.load_log`).
+    as_of : date-like, optional
+        Last day considered (default: the log's last day); later activities are ignored.
+    config : Config, optional
+        Rule settings (defaults when omitted), as for :func:`load_ratio_series`.
 
     Returns
     -------
