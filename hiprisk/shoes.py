@@ -438,14 +438,21 @@ def load_shoes(home: str | Path | None = None) -> pd.DataFrame:
         return _shoes_frame(store.load_shoes())
 
 
-def load_gear_summary(home: str | Path | None = None, as_of=None, config=None) -> GearSummary:
+def load_gear_summary(
+    home: str | Path | None = None,
+    as_of=None,
+    config=None,
+    *,
+    plan_km: float = PLAN_KM,
+    replace_km: float = REPLACE_KM,
+) -> GearSummary:
     """:func:`gear_summary` of the data folder's log and shoes, as of ``as_of``.
 
     The default day is today (athlete's time zone), or the last day of the log when the log ends earlier,
     as for the rules: a log that stops in the past is read as of its last day, not as weeks of no running.
 
-    Status thresholds come from the ``shoe_mileage`` rule's effective settings when the rules package
-    provides them (keys ``caution_km`` and ``high_km``), else 450 / 800 km.
+    ``plan_km`` / ``replace_km`` are the status thresholds; the CLI passes the ``shoe_mileage`` rule's
+    effective settings (:func:`hiprisk.rules.gear.mileage_thresholds`).
     """
     from . import load_log
     from .config import data_home, load_config
@@ -454,22 +461,12 @@ def load_gear_summary(home: str | Path | None = None, as_of=None, config=None) -
     config = config or load_config(home)
     log = load_log(home, config)
     shoes = load_shoes(home)
-    plan_km, replace_km = mileage_thresholds(config)
     when = as_of
     if when is None:
         when = today(config.athlete.tz)
         if len(log):
             when = min(pd.Timestamp(when), log["local_date"].max())
     return gear_summary(log, shoes, when, plan_km=plan_km, replace_km=replace_km)
-
-
-def mileage_thresholds(config=None) -> tuple[float, float]:
-    """``(plan_km, replace_km)``: the ``shoe_mileage`` rule's effective caution/high km (450/800)."""
-    from .config import Config
-    from .rules import effective_settings
-
-    settings = effective_settings(config or Config())["shoe_mileage"]
-    return float(settings["caution_km"]), float(settings["high_km"])
 
 
 def add_shoe(

@@ -7,7 +7,9 @@ import json
 import click
 
 from .. import shoes as gear
+from ..config import load_config
 from ..importers.base import RUNNING_SUB_SPORTS
+from ..rules.gear import mileage_thresholds
 
 DAY = click.DateTime(["%Y-%m-%d"])
 
@@ -67,7 +69,9 @@ def list_cmd(as_json: bool, as_of) -> None:
 
     Example: hiprisk shoes list --json
     """
-    summary = gear.load_gear_summary(as_of=as_of)
+    config = load_config()
+    plan_km, replace_km = mileage_thresholds(config)
+    summary = gear.load_gear_summary(as_of=as_of, config=config, plan_km=plan_km, replace_km=replace_km)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
     else:

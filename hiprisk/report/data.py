@@ -264,7 +264,8 @@ def shoe_km(
     log: pd.DataFrame, as_of: pd.Timestamp, shoes: pd.DataFrame | None = None, config=None
 ) -> pd.DataFrame:
     """Km per shoe on ``as_of``: :func:`hiprisk.shoes.shoe_table` (``name``, ``km``, ``status``, ...)."""
-    from ..shoes import mileage_thresholds, shoe_table
+    from ..rules.gear import mileage_thresholds
+    from ..shoes import shoe_table
 
     plan_km, replace_km = mileage_thresholds(config)
     return shoe_table(log, shoes, as_of, plan_km=plan_km, replace_km=replace_km)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..shoes import name_key, shoe_table
+from ..config import Config
+from ..shoes import PLAN_KM, REPLACE_KM, name_key, shoe_table
 from ._core import Context, day_str, empty_obs, fmt, ge, register
 
 
@@ -39,7 +40,7 @@ def _shoe_advice(r: dict, s: dict) -> str:
     "shoe_mileage",
     family="gear",
     title="Shoe mileage",
-    defaults={"caution_km": 450.0, "high_km": 800.0},
+    defaults={"caution_km": PLAN_KM, "high_km": REPLACE_KM},
     grain="shoe",
     source="Practitioner guidance (replace every 450–800 km); Malisoux et al. 2015, SJMSS 25:110–115",
     evidence="convention",
@@ -101,3 +102,11 @@ def shoe_mileage(ctx: Context, s: dict) -> pd.DataFrame:
     obs["period"] = obs["day"].dt.strftime("%Y-%m-%d")
     obs["subject"] = obs.groupby("key")["subject"].transform("last")
     return obs.drop(columns=["key"]).reset_index(drop=True)
+
+
+def mileage_thresholds(config: Config | None = None) -> tuple[float, float]:
+    """``(plan_km, replace_km)``: this rule's effective caution and high km (450 / 800 by default)."""
+    from . import effective_settings
+
+    settings = effective_settings(config or Config())["shoe_mileage"]
+    return float(settings["caution_km"]), float(settings["high_km"])
