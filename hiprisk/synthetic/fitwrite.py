@@ -21,7 +21,8 @@ Conventions (all from the FIT protocol and profile, see References):
 * running cadence is **strides** (one leg) per minute: ``cadence`` holds the integer part and
   ``fractional_cadence`` the rest in 1/128 units, so ``steps/min = 2 × (cadence + fractional)``;
 * the CRC is the FIT CRC-16 (identical to CRC-16/ARC: reflected polynomial 0xA001, initial value 0)
-  over the header and over the whole file; :func:`fit_crc` computes it in numpy chunks.
+  over the header and over the whole file; :func:`fit_crc` (from :mod:`hiprisk.importers.fitcrc`)
+  computes it in numpy chunks.
 
 References
 ----------
@@ -45,7 +46,8 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from hiprisk.synthetic.history import SyntheticActivity, as_activity
+from hiprisk.importers.fitcrc import fit_crc  # the decoder's CRC, re-exported here
+from hiprisk.synthetic.activity import SyntheticActivity, as_activity
 
 __all__ = [
     "FIT_EPOCH_UNIX_S",
@@ -250,64 +252,6 @@ OMITTABLE = {
     "speed_m_s": ("enhanced_speed",),
     "distance_m": ("distance",),
 }
-
-
-# --------------------------------------------------------------------------------------------------
-# CRC
-
-
-def _crc_table() -> np.ndarray:
-    """Byte-wise table of the FIT CRC-16 (CRC-16/ARC, reflected polynomial 0xA001)."""
-    table = np.arange(256, dtype=np.uint32)
-    for _ in range(8):
-        table = np.where(table & 1, (table >> 1) ^ 0xA001, table >> 1)
-    return table.astype(np.uint16)
-
-
-_CRC_TABLE = _crc_table()
-_CRC_TABLE_LIST = _CRC_TABLE.tolist()
-_CRC_CHUNK = 256  # bytes per lane of the vectorised CRC
-
-
-def _zero_shift_tables(n_bytes: int) -> tuple[list[int], list[int]]:
-    """Tables of the linear map "run *n_bytes* zero bytes through the CRC" on the low/high byte."""
-    lo = np.arange(256, dtype=np.uint16)
-    hi = lo << np.uint16(8)
-    for _ in range(n_bytes):
-        lo = _CRC_TABLE[lo & 0xFF] ^ (lo >> np.uint16(8))
-        hi = _CRC_TABLE[hi & 0xFF] ^ (hi >> np.uint16(8))
-    return lo.tolist(), hi.tolist()
-
-
-_SHIFT_LO, _SHIFT_HI = _zero_shift_tables(_CRC_CHUNK)
-
-
-def fit_crc(data: bytes | bytearray | memoryview) -> int:
-    """FIT CRC-16 of *data* (initial value 0), as defined in the protocol's *CRC* section [1]_.
-
-    The FIT SDK's nibble-table algorithm is CRC-16/ARC. That CRC is linear with a zero initial value,
-    so ``crc(A + B) = shift(crc(A), len(B)) ^ crc(B)``: the data is cut into 256-byte lanes whose CRCs
-    are computed side by side in numpy, then folded together with a precomputed 256-zero-byte shift.
-    Leading zero bytes do not change a zero-initialised CRC, so the data is zero-padded at the front.
-    """
-    buf = np.frombuffer(bytes(data), dtype=np.uint8)
-    if buf.size < 4 * _CRC_CHUNK:
-        crc = 0
-        table = _CRC_TABLE_LIST
-        for byte in buf.tolist():
-            crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-        return crc
-    pad = (-buf.size) % _CRC_CHUNK
-    lanes = np.concatenate([np.zeros(pad, np.uint8), buf]).reshape(-1, _CRC_CHUNK).T.copy()
-    crc = np.zeros(lanes.shape[1], dtype=np.uint16)
-    eight = np.uint16(8)
-    for column in lanes:  # column j holds byte j of every lane
-        crc = _CRC_TABLE[(crc ^ column) & 0xFF] ^ (crc >> eight)
-    state = 0
-    lo, hi = _SHIFT_LO, _SHIFT_HI
-    for lane_crc in crc.tolist():
-        state = lo[state & 0xFF] ^ hi[state >> 8] ^ lane_crc
-    return state
 
 
 # --------------------------------------------------------------------------------------------------

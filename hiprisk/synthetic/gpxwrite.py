@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import pandas as pd
 
-from hiprisk.synthetic.history import SyntheticActivity, as_activity
+from hiprisk.synthetic.activity import SyntheticActivity, as_activity
 
 __all__ = ["GPX_TYPES", "encode_gpx", "write_gpx"]
 
