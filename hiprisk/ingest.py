@@ -200,7 +200,9 @@ def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, 
     window = n_workers * 3  # bounded in-flight work keeps memory flat on long histories
     pending: dict[Future, SourceFile] = {}
     queue = iter(todo)
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=n_workers, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         try:
             exhausted = False
             while pending or not exhausted:
@@ -225,6 +227,23 @@ def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, 
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """Worker initializer: end this decoder process when the importing process is gone.
+
+    A SIGKILLed import cannot tell its pool to stop; without this its workers would wait forever, each
+    holding pandas in memory. A daemon thread polls the parent id (portable; no prctl needed).
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hiprisk-parent-watch", daemon=True).start()
 
 
 def _reason(exc: HipriskError, name: str) -> str:

@@ -69,10 +69,10 @@ left as recorded.
 References
 ----------
 .. [1] J. Weyand et al., "Faster top running speeds are achieved with greater ground forces not more rapid
-   leg movements", J Appl Physiol 89:1991-1999 (2000): top human sprint speeds are ~11-12 m/s, so a
-   sustained 12 m/s between GPS fixes is not running.
-.. [2] US DoD, "GPS Standard Positioning Service Performance Standard", 5th ed. (2020): horizontal errors
-   of a few metres (95 %), so jumps under :data:`TELEPORT_MIN_JUMP_M` are noise, not teleports.
+   leg movements", J Appl Physiol 89:1991-1999 (2000): even elite sprinters peak near 11-12 m/s, so
+   12 m/s between two GPS fixes of a run, walk or hike is a position error.
+.. [2] US DoD, "GPS Standard Positioning Service Performance Standard", 5th ed. (2020): horizontal error
+   within 8 m (95 %) in open sky, so jumps under :data:`TELEPORT_MIN_JUMP_M` are noise, not teleports.
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ TELEPORT_MIN_JUMP_M = 20.0
 TELEPORT_RECOVER_FIXES = 5
 #: Above this share of flagged fixes nothing is dropped: the sport, not the GPS, is wrong [fraction].
 MAX_TELEPORT_SHARE = 0.10
-#: Fastest speed accepted in any sport, for speeds and distance gains [m/s] (a fast descent on a bike
-#: is ~30 m/s; 100 m/s is a car on a motorway, or a corrupt value).
+#: Fastest speed accepted in any sport, for speeds and distance gains [m/s]: a fast descent on a bike
+#: is ~30 m/s; 100 m/s (360 km/h) is no human-powered sport, only a corrupt value.
 MAX_SPEED_M_S = 100.0
 #: Physical bounds of sample values: column → ((low, high), what). Outside → missing.
 SAMPLE_BOUNDS: dict[str, tuple[tuple[float, float], str]] = {
@@ -423,8 +423,7 @@ def _clean_totals(act: ParsedActivity, samples: pd.DataFrame, notes: list[str]) 
     if distance is not None and duration > 0 and distance > MAX_SPEED_M_S * duration:
         out["distance_m"] = None
         notes.append(
-            f"ignored the file's distance ({distance:g} m): over {MAX_SPEED_M_S:g} m/s for "
-            f"{duration:g} s"
+            f"ignored the file's distance ({distance:g} m): over {MAX_SPEED_M_S:g} m/s for {duration:g} s"
         )
     if ("ascent_m" in out or "descent_m" in out) and act.barometric:
         out["barometric"] = False
@@ -440,9 +439,10 @@ def _haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
 def _is_jump(lat, lon, t, a: int, b: int) -> bool:
     """True when going from fix ``a`` to fix ``b`` is a teleport (too far, too fast)."""
     p1, p2 = math.radians(lat[a]), math.radians(lat[b])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
-        math.radians(lon[b] - lon[a]) / 2
-    ) ** 2
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon[b] - lon[a]) / 2) ** 2
+    )
     d = 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
     dt = abs(t[b] - t[a])
     return d > TELEPORT_MIN_JUMP_M and (dt <= 0 or d / dt > MAX_FOOT_SPEED_M_S)

@@ -122,15 +122,16 @@ class NewActivity:
 def encode_samples(samples: pd.DataFrame) -> bytes:
     """A sample stream as the bytes of its cache file: Parquet, zstd, the columns of ``SAMPLE_COLUMNS``.
 
-    Pure (writes nothing), so it can run in a worker process. The Arrow conversion runs on one thread:
-    its default starts a thread pool per call, which costs more than it saves on a few thousand rows. No
-    dictionary encoding: sensor floats rarely repeat, and trying it doubled the write time for files a
-    quarter larger (measured on one-hour 1 s runs, benchmarks/RESULTS.md).
+    Pure (writes nothing), so it can run in a worker process. Columns are converted one by one:
+    ``Table.from_pandas`` starts a thread pool per call and writes pandas metadata, 2.5× the time on a few
+    thousand rows, and reading gives the same frame without it (``datetime64[ns, UTC]`` and float64
+    columns, a RangeIndex). No dictionary encoding: sensor floats rarely repeat, and trying it doubled the
+    write time for files a quarter larger (one-hour 1 s runs, benchmarks/RESULTS.md).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(samples[list(SAMPLE_COLUMNS)], preserve_index=False, nthreads=1)
+    table = pa.table({c: pa.Array.from_pandas(samples[c]) for c in SAMPLE_COLUMNS})
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", use_dictionary=False)
     return sink.getvalue().to_pybytes()
@@ -233,9 +234,16 @@ class Store:
 
     @staticmethod
     def _record_file(db, fingerprint, name, sha256, status, detail) -> None:
+        # An "added" record is never downgraded by a later record of the same file and content: when two
+        # imports race on one file, the second finds the content already stored ("duplicate", "present")
+        # and must not hide that this file added it.
         db.execute(
-            "INSERT OR REPLACE INTO files(fingerprint, name, file_sha256, status, detail, seen_utc)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files(fingerprint, name, file_sha256, status, detail, seen_utc)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(fingerprint) DO UPDATE SET name=excluded.name, file_sha256=excluded.file_sha256,"
+            " status=excluded.status, detail=excluded.detail, seen_utc=excluded.seen_utc"
+            " WHERE NOT (files.status = 'added' AND excluded.status != 'added'"
+            " AND files.file_sha256 IS excluded.file_sha256)",
             (fingerprint, name, sha256, status, detail, _now()),
         )
 
@@ -305,10 +313,7 @@ class Store:
             status = "added" if any(o[1] in ("added", "replaced") for o in outcomes) else "duplicate"
             detail = ", ".join(o[2] for o in outcomes if o[1] == "duplicate" and o[2]) or None
             if all(o[1] == "present" for o in outcomes):
-                # another process stored this content while we decoded it: from this very file, keep its
-                # "added" record (never downgrade it); from a copy, it is a same-content duplicate
-                prior = db.execute("SELECT status FROM files WHERE fingerprint=?", (fingerprint,)).fetchone()
-                status, detail = ("added", None) if prior and prior[0] == "added" else (status, "same content")
+                detail = "same content"  # stored meanwhile by another process (see _record_file)
             self._record_file(db, fingerprint, name, sha256, status, detail)
         for aid in removed:
             if not self._db.execute("SELECT 1 FROM activities WHERE activity_id=?", (aid,)).fetchone():
