@@ -6,8 +6,9 @@ committed, so the demo and the tests never need to run this. Re-running it gives
 The story (see ``hiprisk.synthetic.history.example_plan``): a road base block, a week ~40 % above the
 previous one, a trail block with heavy descent, an easy week then a jump, 14 running days in a row (two
 weeks without rest), a 32 km long run far longer than anything in the previous 30 days, hard runs without
-warm-up on consecutive days, cadence fading on the longest runs, a treadmill week and a taper. The road shoe passes 450 km. FIT and GPX files are mixed, as in a real
-export; ``truth.csv`` holds each file's noise-free ground truth for the tests.
+warm-up on consecutive days, cadence fading on the longest runs, a treadmill week and a taper. The road
+shoe passes 450 km. FIT and GPX files are mixed, as in a real export; ``truth.csv`` holds each file's
+noise-free ground truth for the tests.
 
 Layout::
 
