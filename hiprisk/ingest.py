@@ -12,7 +12,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import features, sanity
@@ -79,11 +79,13 @@ def prepare(data: bytes, fmt: str, name: str, meta: SourceMeta | None) -> tuple[
 
 def _prepare_job(data: bytes, fmt: str, name: str, meta: SourceMeta | None):
     try:
-        return prepare(data, fmt, name, meta)
+        sha, acts = prepare(data, fmt, name, meta)
     except HipriskError as exc:
         return exc
     except Exception as exc:  # a decoder bug must not stop the batch: report it against the file
         return FileFormatError(name, f"internal error while decoding ({type(exc).__name__}: {exc})")
+    # back to the storing process: the encoded stream without the frame (a third of the bytes to pickle)
+    return sha, [replace(a, samples=None) if a.samples_file is not None else a for a in acts]
 
 
 def import_paths(

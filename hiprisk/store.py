@@ -111,29 +111,32 @@ class NewActivity:
 
     ``samples_file`` is the stream already encoded by :func:`encode_samples` (the import's worker processes
     do it, so the process that writes the store only writes bytes); None encodes ``samples`` when stored.
+    ``samples`` may be None when ``samples_file`` is set (what the workers send back: a third of the bytes).
     """
 
     row: dict
-    samples: pd.DataFrame
+    samples: pd.DataFrame | None
     hist: pd.DataFrame
     samples_file: bytes | None = None
 
 
 def encode_samples(samples: pd.DataFrame) -> bytes:
-    """A sample stream as the bytes of its cache file: Parquet, zstd, the columns of ``SAMPLE_COLUMNS``.
+    """A sample stream as the bytes of its cache file: Parquet with the columns of ``SAMPLE_COLUMNS``.
 
-    Pure (writes nothing), so it can run in a worker process. Columns are converted one by one:
-    ``Table.from_pandas`` starts a thread pool per call and writes pandas metadata, 2.5× the time on a few
-    thousand rows, and reading gives the same frame without it (``datetime64[ns, UTC]`` and float64
-    columns, a RangeIndex). No dictionary encoding: sensor floats rarely repeat, and trying it doubled the
-    write time for files a quarter larger (one-hour 1 s runs, benchmarks/RESULTS.md).
+    Pure (writes nothing), so it can run in a worker process. Measured on one-hour 1 s runs
+    (benchmarks/RESULTS.md): columns are converted one by one, since ``Table.from_pandas`` starts a thread
+    pool per call and writes pandas metadata (2.5× the time; reading gives the same frame without it:
+    ``datetime64[ns, UTC]`` and float64 columns, a RangeIndex). Floats are stored byte-stream-split, with
+    no dictionary (sensor floats rarely repeat), and LZ4: under half of zstd's encoding time and faster
+    reads, for files a quarter larger (~100 kB an hour).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.table({c: pa.Array.from_pandas(samples[c]) for c in SAMPLE_COLUMNS})
+    floats = {c: "BYTE_STREAM_SPLIT" for c in SAMPLE_COLUMNS if SAMPLE_COLUMNS[c] == "float64"}
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", use_dictionary=False)
+    pq.write_table(table, sink, compression="lz4", use_dictionary=False, column_encoding=floats)
     return sink.getvalue().to_pybytes()
 
 
@@ -522,6 +525,7 @@ class Store:
     ) -> str:
         """Add a shoe (``default`` also makes it the only default shoe); returns the stored name."""
         from .errors import ConfigError
+
         name = normalise_name(name)
         with self.transaction() as db:
             with contextlib.suppress(NotFoundError):

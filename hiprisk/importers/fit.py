@@ -1,7 +1,11 @@
 """FIT decoder: Garmin/ANT FIT activity files to :class:`~hiprisk.importers.base.ParsedActivity`.
 
-This is the only module that imports ``fitparse``. :func:`parse_fit` is the one seam: a faster decoder can
-replace the body of :func:`_decode` without anything above this module noticing.
+This is the only module that imports ``fitparse``. :func:`parse_fit` is the one seam. Messages are decoded
+first by the vectorised fast path (:mod:`hiprisk.importers.fitfast`, numpy over the raw bytes, ~100× plain
+fitparse); whatever it declines (accumulated compressed speed/distance, damaged files, shapes it does not
+know) is decoded by fitparse, the reference decoder (:func:`_decode`). Both fill the same intermediate, so
+everything after decoding is shared; benchmarks/equivalence.py and tests/importers/test_fitfast.py show the
+two give bit-identical activities on every corpus file the fast path handles.
 
 What the decoder does with the FIT data:
 
@@ -36,6 +40,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import math
@@ -52,6 +57,7 @@ from fitparse.records import BASE_TYPES
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from ..errors import FileFormatError, NotAnActivityError, UnsafeInputError
+from . import fitfast
 from .base import ParsedActivity, empty_samples, make_samples
 
 __all__ = ["parse_fit", "read_fit"]
@@ -190,6 +196,8 @@ _MANUFACTURERS_EXTRA = {
 # they leak from one file to the next and are not safe across threads. Decoding holds this lock and
 # starts from an empty table.
 _FITPARSE_LOCK = threading.Lock()
+#: Decode with :mod:`hiprisk.importers.fitfast` first; fitparse takes every file it declines.
+FAST_PATH = True
 
 
 class _RawProcessor:
@@ -333,7 +341,9 @@ def parse_fit(data: bytes, name: str = "<bytes>") -> list[ParsedActivity]:
     data = _gunzip_if_needed(bytes(data), name)
     if len(data) < 12 or data[8:12] != b".FIT" or data[0] < 12:
         raise FileFormatError(name, "not a FIT file (bad header)", 0)
-    decoded = _decode(data, name)
+    decoded = _decode_fast(data) if FAST_PATH else None
+    if decoded is None:
+        decoded = _decode(data, name)
     try:
         return _build_activities(decoded, name)
     except (FileFormatError, NotAnActivityError):
@@ -391,6 +401,25 @@ def _decode(data: bytes, name: str) -> _Decoded:
         finally:
             fitparse.records.DEV_TYPES.clear()
     return out
+
+
+@functools.cache
+def _fast_profile():
+    from fitparse.profile import MESSAGE_TYPES
+
+    return fitfast.Profile.from_fitparse(MESSAGE_TYPES)
+
+
+def _decode_fast(data: bytes) -> _Decoded | None:
+    """The vectorised decoder (:mod:`hiprisk.importers.fitfast`); None when it declines the file.
+
+    Any failure of the fast path (a decline, or a bug on a shape nobody foresaw) falls back to fitparse,
+    the reference decoder, so no file is ever worse off for the fast path.
+    """
+    try:
+        return _Decoded(**fitfast.decode(data, _fast_profile()))
+    except Exception:
+        return None
 
 
 def _tell(buf: io.BytesIO) -> int | None:
@@ -503,7 +532,7 @@ def _build_activities(d: _Decoded, name: str) -> list[ParsedActivity]:
     if file_types and "activity" not in file_types:
         kinds = ", ".join(dict.fromkeys(str(t) for t in file_types))
         raise NotAnActivityError(name, f"not an activity: FIT file type {kinds}")
-    if not d.rec_time and not d.sessions:
+    if len(d.rec_time) == 0 and not d.sessions:
         raise NotAnActivityError(name, "FIT activity file with no records and no session")
 
     file_notes: list[str] = []
@@ -639,9 +668,12 @@ def _record_columns(d: _Decoded, to_abs):
     """Record lists to float arrays in SI units; invalid values NaN. Times are absolute FIT seconds."""
     notes: list[str] = []
     n = len(d.rec_time)
-    times = np.array(
-        [np.nan if t is None else float(to_abs(t)) for t in d.rec_time], dtype="float64"
-    ).reshape(n)
+    if isinstance(d.rec_time, np.ndarray):  # fast path: float64, NaN for none; to_abs(0) is the offset
+        times = np.where(d.rec_time < RELATIVE_TIME_LIMIT, d.rec_time + to_abs(0), d.rec_time)
+    else:
+        times = np.array(
+            [np.nan if t is None else float(to_abs(t)) for t in d.rec_time], dtype="float64"
+        ).reshape(n)
     lat = _floats(d.rec_lat) * _SEMICIRCLE_DEG
     lon = _floats(d.rec_lon) * _SEMICIRCLE_DEG
     bad_pos = (np.abs(lat) > 90) | (np.abs(lon) > 180) | ((lat == 0) & (lon == 0))
@@ -670,6 +702,8 @@ def _record_columns(d: _Decoded, to_abs):
 
 def _floats(values: list) -> np.ndarray:
     """Python values to float64; anything not a real number (None, tuple, string) becomes NaN."""
+    if isinstance(values, np.ndarray):  # fast path columns are float64 already
+        return values.astype("float64")
     return np.array(
         [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan for v in values],
         dtype="float64",

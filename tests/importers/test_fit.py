@@ -389,6 +389,7 @@ def test_unexpected_errors_are_wrapped(monkeypatch):
     def boom(message, out):
         raise KeyError("surprise")
 
+    monkeypatch.setattr(fitmod, "FAST_PATH", False)  # the fitparse path is the one that calls _take
     monkeypatch.setattr(fitmod, "_take", boom)
     with pytest.raises(FileFormatError, match="cannot decode FIT data") as err:
         parse_fit(small_run(), "k.fit")
