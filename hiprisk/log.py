@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from . import features, terrain
+from .errors import ConfigError
 from .importers.base import ParsedActivity, SourceMeta
 
 #: Stored columns and their dtypes (derived columns: ``start_local``, ``local_date``, ``week``).
@@ -244,6 +245,22 @@ def add_local_time(log: pd.DataFrame, tz: str, week_start: str = "monday") -> pd
     log["local_date"] = wall.normalize().as_unit("ns")
     log["week"] = week_label(log["local_date"], week_start)
     return log
+
+
+def parse_day(value) -> pd.Timestamp:
+    """A local calendar day (``YYYY-MM-DD`` text, date or Timestamp) as a tz-naive midnight Timestamp.
+
+    Raises :class:`~hiprisk.errors.ConfigError` for anything that is not a date.
+    """
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    if pd.isna(ts):
+        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.normalize()
 
 
 def week_start_date(dates: pd.Series, week_start: str = "monday") -> pd.Series:

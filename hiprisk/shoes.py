@@ -55,6 +55,7 @@ import pandas as pd
 
 from .errors import ConfigError
 from .importers.base import RUNNING_SUB_SPORTS
+from .log import parse_day
 from .names import MAX_NAME_CHARS, closest_name, name_key, normalise_name  # noqa: F401 (re-exported)
 
 PLAN_KM = 450.0  # "plan replacement" from here [km] (practitioner convention, FACTORS.md)
@@ -88,19 +89,6 @@ def find_shoe(name: str, names: Iterable[str]) -> str | None:
 
 
 # -- dates and values ----------------------------------------------------------------------------------
-def parse_day(value) -> pd.Timestamp:
-    """A calendar day (``YYYY-MM-DD`` text, date or Timestamp) as a tz-naive midnight Timestamp."""
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
-    if pd.isna(ts):
-        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)")
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
-
-
 def day_text(value) -> str | None:
     """``YYYY-MM-DD`` of a day, None for None/NaT."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

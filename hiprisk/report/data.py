@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, HipriskError
-from ..log import daily, running, week_label, week_start_date
+from ..log import daily, parse_day, running, week_label, week_start_date
 from ..log import weekly as weekly_view
 
 WEEK_RE = re.compile(r"^(\d{4})-?W(\d{2})$", re.IGNORECASE)
@@ -77,19 +77,6 @@ def parse_week(label: str, week_start: str = "monday") -> pd.Timestamp:
     except ValueError as exc:
         raise ConfigError(f"{year} has no ISO week {number}") from exc
     return monday - pd.Timedelta(days=1) if week_start == "sunday" else monday
-
-
-def parse_day(value) -> pd.Timestamp:
-    """A local calendar day (``YYYY-MM-DD``, date or Timestamp) as a tz-naive midnight Timestamp."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
-    if pd.isna(ts):
-        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)")
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
 
 
 def week_of(day: pd.Timestamp, week_start: str = "monday") -> tuple[str, pd.Timestamp]:
