@@ -12,9 +12,11 @@ files of the corpus, 6.8 MB, medians of 5 runs, standard-library expat, no lxml)
 * this extractor, one defusedxml pass including building the sample frame: 0.58 s (11.7 MB/s),
   2.3× faster (2.6× in a second run on a busy machine: 3.3 s against 1.26 s; ``DECODERS.md``
   measured 4–7× against gpxpy on an lxml backend);
-* it streams (consumed points are cleared), reads any encoding expat knows where gpxpy decodes bytes
-  as UTF-8 only, returns our own frame rather than gpxpy objects to convert, and picks Garmin, Apple
-  and Cluetrust extension values by local name whatever their namespace prefix.
+* it streams (points are dropped once read, and every element it does not read as soon as it ends:
+  memory follows the points, not the element count of a hostile file), reads any encoding expat
+  knows where gpxpy decodes bytes as UTF-8 only, returns our own frame rather than gpxpy objects to
+  convert, and picks Garmin, Apple and Cluetrust extension values by local name whatever their
+  namespace prefix.
 
 What is read
 ------------
@@ -297,6 +299,39 @@ class _Gpx:
 
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
 _CAD_TAGS = {"cad", "cadence", "runcadence"}
+_EXTENSION_TAGS = _HR_TAGS | _CAD_TAGS | {"speed"}  # read anywhere inside a trkpt's <extensions>
+
+
+#: The elements :func:`_extract` handles at their end event (and the root, always reported).
+_READ_AT_END = frozenset(("trkpt", "trkseg", "trk", "wpt", "rte"))
+
+
+def _role(parent: str | None, tag: str) -> tuple[xmlsafe.Keep, str]:
+    """What :func:`_extract` reads, for :func:`hiprisk.importers.xmlsafe.iterparse` to free the rest.
+
+    Contexts: ``"gpx"`` the root, ``"metadata"``, ``"trk"``, ``"trkpt"``, ``"ext"`` anything
+    inside a point's ``<extensions>``, ``""`` nothing read. ``trkpt`` and ``trk`` are read at their
+    own end event wherever they sit, so they are dropped afterwards, and their children are kept
+    until then: ``time``/``ele``/``extensions`` (with the hr/cad/speed values anywhere inside it and
+    the wrappers that hold them), ``name``/``type``. The root's ``metadata``/``name`` are read last.
+    """
+    if tag == "trkpt" or tag == "trk":
+        return xmlsafe.DROP, tag
+    if parent == "trkpt":
+        if tag == "extensions":
+            return xmlsafe.IF_CHILDREN, "ext"
+        return (xmlsafe.KEEP if tag in ("time", "ele") else xmlsafe.DROP), ""
+    if parent == "ext":
+        return (xmlsafe.KEEP if tag.lower() in _EXTENSION_TAGS else xmlsafe.IF_CHILDREN), "ext"
+    if parent == "trk":
+        return (xmlsafe.KEEP if tag in ("name", "type") else xmlsafe.DROP), ""
+    if parent is None:  # the root (never removed)
+        return xmlsafe.KEEP, "gpx"
+    if parent == "gpx" and tag == "metadata":
+        return xmlsafe.KEEP, "metadata"
+    if parent in ("gpx", "metadata") and tag == "name":
+        return xmlsafe.KEEP, ""
+    return xmlsafe.DROP, ""
 
 
 def _text(elem) -> str | None:
@@ -317,9 +352,10 @@ def _child_text(elem, local: str) -> str | None:
 def _extract(data: bytes, name: str) -> _Gpx:
     """Stream the GPX through defusedxml and collect track points as strings.
 
-    Only ``end`` events are used (half the work of start+end): points wait in ``seg_points`` until
-    their ``trkseg`` ends, segments in ``trk_points`` until their ``trk`` ends, and consumed
-    elements are cleared to keep memory flat.
+    Only the ``end`` events of :data:`_READ_AT_END` and the root are read: points wait in
+    ``seg_points`` until their ``trkseg`` ends, segments in ``trk_points`` until their ``trk``
+    ends. :func:`_role` lets the parser free consumed elements and everything never read (unknown
+    elements, waypoints, routes), so memory follows the points read, not the element count.
     """
     gpx = _Gpx()
     local: dict[str, str] = {}
@@ -327,13 +363,12 @@ def _extract(data: bytes, name: str) -> _Gpx:
     trk_points: list[tuple] = []
     seg_id = 0
     root = None
-    for _, elem in xmlsafe.iterparse(data, name, events=("end",)):
+    for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=_READ_AT_END):
         tag = local.get(elem.tag)
         if tag is None:
             tag = local[elem.tag] = xmlsafe.local_name(elem.tag)
-        if tag == "trkpt":
+        if tag == "trkpt":  # dropped by the parser once read (see _role)
             seg_points.append(_read_point(elem))
-            elem.clear()
         elif tag == "trkseg":
             seg_id += 1
             trk_points.extend((seg_id, *p) for p in seg_points)
@@ -347,7 +382,7 @@ def _extract(data: bytes, name: str) -> _Gpx:
             track = _Track(_child_text(elem, "name"), _child_text(elem, "type"), trk_points)
             gpx.tracks.append(track)
             trk_points = []
-            elem.clear()
+            elem.clear()  # dropped by the parser too (see _role), but ``root`` holds it until later
         elif tag in ("wpt", "rte"):
             elem.clear()
         root = elem

@@ -1,8 +1,10 @@
 """Garmin Training Center (TCX) files → :class:`~hiprisk.importers.base.ParsedActivity`.
 
 The bytes are screened and streamed by :func:`hiprisk.importers.xmlsafe.iterparse` (defusedxml: no
-DTD, no entities, size bound); there is no third-party TCX library in the loop. Each ``<Activity>``
-is handled when its end tag is read and then cleared, so memory holds one activity at a time.
+DTD, no entities, size, depth and name bounds); there is no third-party TCX library in the loop.
+Each ``<Activity>`` is handled when its end tag is read and then dropped, and every element it does
+not read (courses, workouts, unknown elements) is freed as soon as it ends, so memory holds the
+elements read of one activity at a time.
 
 What is read
 ------------
@@ -124,6 +126,57 @@ def _time(text: str | None) -> pd.Timestamp | None:
 
 
 # --------------------------------------------------------------------------------------------
+# what is read (for the parser to free the rest)
+
+# parent context -> {local tag: (fate, context for its children)} for the elements read below
+_K, _IF = xmlsafe.KEEP, xmlsafe.IF_CHILDREN
+_READ: dict[str, dict[str, tuple[xmlsafe.Keep, str]]] = {
+    "Activity": {"Lap": (_K, "Lap"), "Id": (_K, ""), "Notes": (_K, ""), "Creator": (_K, "Creator")},
+    "Creator": {"Name": (_K, "")},
+    "Lap": {
+        "TotalTimeSeconds": (_K, ""),
+        "DistanceMeters": (_K, ""),
+        "AverageHeartRateBpm": (_K, "Value"),
+        "MaximumHeartRateBpm": (_K, "Value"),
+        "Extensions": (_K, "LapExtensions"),
+        "Track": (_K, "Track"),
+    },
+    "LapExtensions": {"LX": (_K, "LX")},
+    "LX": {"AvgRunCadence": (_K, "")},
+    "Track": {"Trackpoint": (_K, "Trackpoint")},
+    "Trackpoint": {
+        "Time": (_K, ""),
+        "Position": (_K, "Position"),
+        "AltitudeMeters": (_K, ""),
+        "DistanceMeters": (_K, ""),
+        "HeartRateBpm": (_K, "Value"),
+        "Cadence": (_K, ""),
+        "Extensions": (_IF, "ext"),
+    },
+    "Position": {"LatitudeDegrees": (_K, ""), "LongitudeDegrees": (_K, "")},
+    "Value": {"Value": (_K, "")},
+}
+_EXTENSION_TAGS = ("Speed", "RunCadence")  # read anywhere inside a Trackpoint's <Extensions>
+#: The elements :func:`_parse` handles at their end event (and the root, always reported).
+_READ_AT_END = frozenset(("Activity", "Course", "Workout"))
+
+
+def _role(parent: str | None, tag: str) -> tuple[xmlsafe.Keep, str]:
+    """What :func:`_activity` reads, for :func:`hiprisk.importers.xmlsafe.iterparse` to free the rest.
+
+    An ``Activity`` is read at its own end event wherever it sits, then dropped; inside it the
+    elements of :data:`_READ` are kept until then, and in a trackpoint's ``Extensions`` the
+    ``Speed``/``RunCadence`` values anywhere and the wrappers (``TPX``) that hold them. Everything
+    else (courses, workouts, unknown elements) is dropped as soon as it ends.
+    """
+    if tag == "Activity":
+        return xmlsafe.DROP, "Activity"
+    if parent == "ext":
+        return (_K if tag in _EXTENSION_TAGS else _IF), "ext"
+    return _READ.get(parent or "", {}).get(tag, (xmlsafe.DROP, ""))
+
+
+# --------------------------------------------------------------------------------------------
 # one activity
 
 _TP_FIELDS = ("time", "lat", "lon", "ele", "dist", "hr", "cad", "run_cad", "speed")
@@ -156,9 +209,9 @@ def _trackpoint(tp) -> tuple:
     return time, lat, lon, ele, dist, hr, cad, run_cad, speed
 
 
-def _lap(lap) -> dict:
+def _lap(lap, start: pd.Timestamp | None) -> dict:
     return {
-        "start": _time(lap.get("StartTime")),
+        "start": start,
         "time_s": _float(_path_text(lap, "TotalTimeSeconds")),
         "distance_m": _float(_path_text(lap, "DistanceMeters")),
         "avg_hr": _float(_path_text(lap, "AverageHeartRateBpm", "Value")),
@@ -178,16 +231,18 @@ def _activity(act) -> ParsedActivity | None:
     """Build one activity from a complete ``<Activity>`` element; ``None`` when it has no time."""
     sport = sport_from_tcx(act.get("Sport"))
     notes: list[str] = []
-    laps: list[dict] = []
     points: list[tuple] = []
-    for lap in act:
-        if _local(lap) != "Lap":
-            continue
-        laps.append(_lap(lap))
+    lap_elems = [lap for lap in act if _local(lap) == "Lap"]
+    for lap in lap_elems:
         for track in lap:
             if _local(track) != "Track":
                 continue
             points.extend(_trackpoint(tp) for tp in track if _local(tp) == "Trackpoint")
+    # one parse for all lap starts (per lap it was 0.5 ms: 10,000 <Lap StartTime=…/> took 5.6 s)
+    lap_starts = parse_times_utc([lap.get("StartTime") for lap in lap_elems]) if lap_elems else []
+    laps = [_lap(lap, None if t is pd.NaT else t) for lap, t in zip(lap_elems, lap_starts, strict=True)]
+    if not points and all(lp["start"] is None for lp in laps) and _time(_path_text(act, "Id")) is None:
+        return None  # nothing dates it: return before building frames (an empty <Activity/> took 2 ms)
 
     df = pd.DataFrame.from_records(points, columns=_TP_FIELDS)
     times = parse_times_utc(df["time"].tolist())
@@ -317,14 +372,14 @@ def _parse(data: bytes, name: str) -> list[ParsedActivity]:
     out: list[ParsedActivity] = []
     n_activities = 0
     root = None
-    for _, elem in xmlsafe.iterparse(data, name, events=("end",)):
+    for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=_READ_AT_END):
         tag = _local(elem)
         if tag == "Activity":
             n_activities += 1
             act = _activity(elem)
             if act is not None:
                 out.append(act)
-            elem.clear()
+            elem.clear()  # dropped by the parser too (see _role), but ``root`` holds it until later
         elif tag in ("Course", "Workout"):
             elem.clear()
         root = elem

@@ -571,3 +571,53 @@ def test_cumulative_distance_respects_segments():
     out = cumulative_distance_m(lat, lon, segment=[1, 1, 1, 2, 2])
     np.testing.assert_allclose(out, [0, step, 2 * step, 2 * step, 3 * step], rtol=1e-6)
     assert cumulative_distance_m([], []).size == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# what is not read is freed (xmlsafe role), and changes nothing
+
+
+JUNK = '<j:x xmlns:j="urn:junk"><a>1</a><trkseg/><b><time>2000-01-01T00:00:00Z</time></b></j:x>'
+
+
+def test_unread_elements_anywhere_change_nothing():
+    """Unknown elements in every position, including inside the elements read and around the
+    extension values, are dropped by the parser as they end: the activity is the same."""
+
+    def ext(i):
+        return (
+            f"{JUNK}<gpxtpx:TrackPointExtension>{JUNK}<gpxtpx:hr>{140 + i}</gpxtpx:hr>{JUNK}"
+            f"<gpxtpx:cad>85</gpxtpx:cad></gpxtpx:TrackPointExtension>{JUNK}"
+        )
+
+    clean = _doc(_trk(_run(ext=ext), name="Run", type_="trail_running"), meta_name="Meta")
+    junky = (
+        clean.replace(b"<trkpt ", JUNK.encode() + b"<trkpt ")
+        .replace(b"<ele>", JUNK.encode() + b"<ele>")
+        .replace(b"</time>", b"</time>" + JUNK.encode())
+        .replace(b"<trk>", b"<trk>" + JUNK.encode())
+        .replace(b"<metadata>", b"<metadata>" + JUNK.encode())
+        .replace(b"</metadata>", b"</metadata><wpt lat='1' lon='2'><name>w</name></wpt>" + JUNK.encode())
+    )
+    assert junky.count(b"urn:junk") > 100
+    (a,), (b,) = parse_gpx(clean), parse_gpx(junky)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    assert b.samples["hr_bpm"].tolist() == [140.0 + i for i in range(11)]
+    assert (b.name, b.sport, b.sub_sport, b.notes) == (a.name, a.sport, a.sub_sport, a.notes)
+
+
+def test_extension_values_are_read_at_any_depth_inside_wrappers():
+    """Wrappers that hold a value are kept until the point is read, however deep (Apple writes
+    <speed> directly under <extensions>, Garmin one wrapper deep); empty wrappers are not."""
+    ext = "<w1><w2><w3><heartrate>151</heartrate></w3><empty/></w2></w1><speed>2.5</speed>"
+    (act,) = parse_gpx(_doc(_trk([_pt(t, ext=ext) for t in _times3()])))
+    assert act.samples["hr_bpm"].tolist() == [151.0] * 3
+    assert act.samples["speed_m_s"].tolist() == [2.5] * 3
+
+
+def test_deep_nesting_is_unsafe():
+    deep = _doc(_trk(_run(minutes=2))).replace(b"<trkseg>", b"<trkseg>" + b"<a>" * 101 + b"</a>" * 101)
+    with pytest.raises(UnsafeInputError, match="nesting deeper than 100 levels"):
+        parse_gpx(deep, "deep.gpx")
+    ok = _doc(_trk(_run(minutes=2))).replace(b"<trkseg>", b"<trkseg>" + b"<a>" * 90 + b"</a>" * 90)
+    assert len(parse_gpx(ok)[0].samples) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -360,3 +361,84 @@ def test_unexpected_failure_becomes_a_format_error(monkeypatch):
     with pytest.raises(FileFormatError, match="unreadable TCX: ZeroDivisionError: boom") as info:
         parse_tcx(_tcx([_tp("2024-05-01T07:00:00Z")]), name="x.tcx")
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+# ---------------------------------------------------------------------------------------------
+# what is not read is freed (xmlsafe role), and changes nothing; hostile shapes stay cheap
+
+JUNK = '<j:x xmlns:j="urn:junk"><a>1</a><Value>2</Value><Track><Trackpoint/></Track></j:x>'
+
+
+def test_unread_elements_anywhere_change_nothing():
+    pts = [_tp(t, lat=45 + i * 0.001, dist=i * 10, hr=120 + i, run_cad=80) for i, t in enumerate(_times(6))]
+    laps = (
+        '<Lap StartTime="2024-05-01T07:00:00Z"><TotalTimeSeconds>50</TotalTimeSeconds>'
+        "<DistanceMeters>50</DistanceMeters><AverageHeartRateBpm><Value>122</Value>"
+        "</AverageHeartRateBpm><MaximumHeartRateBpm><Value>125</Value></MaximumHeartRateBpm>"
+        "<Extensions><LX><AvgRunCadence>80</AvgRunCadence></LX></Extensions><Track>"
+        + "".join(pts)
+        + "</Track></Lap>"
+    )
+    clean = _tcx([], laps_xml=laps)
+    j = JUNK.encode()
+    junky = (
+        clean.replace(b"<Trackpoint>", b"<Trackpoint>" + j)
+        .replace(b"<Position>", b"<Position>" + j)
+        .replace(b"<HeartRateBpm>", b"<HeartRateBpm>" + j)
+        .replace(b"<ns3:TPX>", b"<ns3:TPX>" + j)
+        .replace(b"<LX>", b"<LX>" + j)
+        .replace(b"<Track>", b"<Track>" + j)
+        .replace(b"<Id>", j + b"<Id>")
+        .replace(b"<Activities>", b"<Activities>" + j + b"<Courses>" + j + b"</Courses>")
+    )
+    assert junky.count(b"urn:junk") > 20
+    (a,), (b,) = parse_tcx(clean), parse_tcx(junky)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    assert b.samples["hr_bpm"].tolist() == [120.0 + i for i in range(6)]
+    assert (b.samples["cadence_spm"] == 160).all()
+    for attr in ("distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_spm"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert (b.distance_m, b.avg_hr_bpm, b.max_hr_bpm, b.avg_cadence_spm) == (50, 122, 125, 160)
+
+
+def test_lap_start_times_in_every_form():
+    """Lap StartTime is read like any TCX time (Z, offsets, fractions); unreadable ones are ignored."""
+    laps = "".join(
+        f"<Lap{' StartTime=' + repr(start) if start is not None else ''}>"
+        f"<TotalTimeSeconds>{secs}</TotalTimeSeconds></Lap>"
+        for start, secs in [
+            ("2024-05-01T09:00:00+02:00", 60),  # 07:00:00Z
+            ("2024-05-01T07:01:30.500Z", 30),
+            ("yesterday", 600),
+            (None, 600),
+            ("2024-05-01T07:05:00", 100),  # no zone: UTC
+        ]
+    )
+    (act,) = parse_tcx(_tcx([], laps_xml=laps))
+    assert act.start_utc == pd.Timestamp("2024-05-01T07:00:00Z")
+    assert act.elapsed_s == 400  # 07:00:00 → 07:05:00 + 100 s
+    assert act.moving_s == 1390
+
+
+def test_many_laps_and_empty_activities_stay_cheap():
+    """Lap starts are parsed in one call and an activity with nothing to date it is skipped before
+    any frame is built: 10,000 laps took 5.6 s and 20,000 empty <Activity/> about 40 s before."""
+    lap = b'<Lap StartTime="2024-05-01T07:00:00Z"><TotalTimeSeconds>1</TotalTimeSeconds></Lap>'
+    doc = _tcx([], laps_xml=(lap * 10_000).decode())
+    t0 = time.perf_counter()
+    (act,) = parse_tcx(doc)
+    assert time.perf_counter() - t0 < 1.0
+    assert act.moving_s == 10_000 and act.elapsed_s == 1
+    real = _tcx([_tp(t) for t in _times(3)])
+    doc = real.replace(b"<Activities>", b"<Activities>" + b"<Activity/>" * 20_000)
+    t0 = time.perf_counter()
+    (act,) = parse_tcx(doc)
+    assert time.perf_counter() - t0 < 1.0
+    assert len(act.samples) == 3
+    assert act.notes[-1] == "skipped 20000 activities without any time in this file"
+
+
+def test_deep_nesting_is_unsafe():
+    deep = _tcx([_tp(t) for t in _times(3)]).replace(b"<Track>", b"<Track>" + b"<a>" * 101 + b"</a>" * 101)
+    with pytest.raises(UnsafeInputError, match="nesting deeper than 100 levels"):
+        parse_tcx(deep, "deep.tcx")

@@ -261,3 +261,175 @@ def test_non_bytes_input_is_a_programming_error():
 )
 def test_local_name(tag, local):
     assert xmlsafe.local_name(tag) == local
+
+
+# ---------------------------------------------------------------------------------------------
+# shape bounds: nesting depth and distinct names
+
+
+def _nested(depth: int, tag: str = "a") -> bytes:
+    return f"<{tag}>".encode() * depth + f"</{tag}>".encode() * depth
+
+
+def test_depth_bound_default_is_100():
+    assert xmlsafe.MAX_XML_DEPTH == 100
+
+
+def test_nesting_up_to_the_bound_is_read_and_one_more_level_is_refused():
+    root = xmlsafe.parse(_nested(xmlsafe.MAX_XML_DEPTH), "ok.gpx")
+    assert len(list(root.iter())) == xmlsafe.MAX_XML_DEPTH
+    assert sum(1 for _ in xmlsafe.iterparse(_nested(xmlsafe.MAX_XML_DEPTH))) == xmlsafe.MAX_XML_DEPTH
+    deep = _nested(xmlsafe.MAX_XML_DEPTH + 1)
+    calls = {
+        "parse": lambda: xmlsafe.parse(deep, "deep.gpx"),
+        "iterparse end": lambda: list(xmlsafe.iterparse(deep, "deep.gpx")),  # no start events asked
+        "iterparse start": lambda: list(xmlsafe.iterparse(deep, "deep.gpx", events=("start",))),
+    }
+    for what, call in calls.items():
+        with pytest.raises(UnsafeInputError) as info:
+            call()
+        assert info.value.reason == "unsafe XML: nesting deeper than 100 levels", what
+        assert info.value.path == "deep.gpx"
+
+
+def test_the_depth_bound_acts_while_streaming():
+    """A million levels are refused at once, before the (broken) end of the document is reached."""
+    doc = b"<a>" * 1_000_000 + b"</b>"
+    t0 = time.perf_counter()
+    with pytest.raises(UnsafeInputError, match="nesting deeper than"):
+        for _ in xmlsafe.iterparse(doc, "deep"):
+            pass
+    assert time.perf_counter() - t0 < 0.5
+
+
+def test_depth_bound_follows_the_constant(monkeypatch):
+    monkeypatch.setattr(xmlsafe, "MAX_XML_DEPTH", 3)
+    assert xmlsafe.parse(b"<a><b><c/></b></a>").tag == "a"
+    with pytest.raises(UnsafeInputError, match="nesting deeper than 3 levels"):
+        xmlsafe.parse(b"<a><b><c><d/></c></b></a>")
+
+
+def test_distinct_name_bound():
+    n = xmlsafe.MAX_XML_NAMES
+    ok = b"<r>" + b"".join(b"<e%d/>" % i for i in range(n - 1)) + b"</r>"  # r + n-1 names
+    assert len(xmlsafe.parse(ok)) == n - 1
+    again = b"<r>" + b"".join(b"<e%d/>" % (i % (n - 1)) for i in range(5 * n)) + b"</r>"
+    assert len(xmlsafe.parse(again)) == 5 * n  # repeating known names costs nothing new
+    over = ok[:-4] + b"<one-more/></r>"
+    with pytest.raises(UnsafeInputError, match=f"more than {n} distinct element names"):
+        xmlsafe.parse(over, "names.gpx")
+    # a namespace makes a name distinct: ElementTree keeps "{uri}local" per namespace
+    ns_flood = b"<r>" + b"".join(b'<a xmlns="urn:%d"/>' % i for i in range(n)) + b"</r>"
+    with pytest.raises(UnsafeInputError, match="distinct element names"):
+        list(xmlsafe.iterparse(ns_flood))
+
+
+def test_real_files_are_far_from_the_shape_bounds(corpus):
+    """Evidence for the bounds: every corpus GPX/TCX nests at most 10 levels and uses at most 43
+    element names; ten times that still leaves room for unseen exporters."""
+    depth_max = names_max = 0
+    for path in sorted(corpus.rglob("*")):
+        if path.suffix.lower() not in (".gpx", ".tcx"):
+            continue
+        depth, names = 0, set()
+        for event, elem in xmlsafe.iterparse(xmlsafe.read_xml_file(path), events=("start", "end")):
+            depth += 1 if event == "start" else -1
+            depth_max = max(depth_max, depth)
+            names.add(elem.tag)
+        names_max = max(names_max, len(names))
+    assert 5 <= depth_max <= xmlsafe.MAX_XML_DEPTH // 10
+    assert 10 <= names_max <= xmlsafe.MAX_XML_NAMES // 20
+
+
+# ---------------------------------------------------------------------------------------------
+# iterparse's role hook: what the caller does not read is freed
+
+
+def _role_keep_b(parent, tag):
+    """Test role: <b> and what is inside a <w> wrapper's <v> kept, <w> kept if it holds something."""
+    if tag == "b":
+        return xmlsafe.KEEP, "b"
+    if tag == "w" or parent == "w":
+        return (xmlsafe.KEEP if tag == "v" else xmlsafe.IF_CHILDREN), "w"
+    return xmlsafe.DROP, ""
+
+
+def test_role_drops_keeps_and_keeps_wrappers_with_children():
+    doc = b"<r><a/><b>1<x/></b><w><u/></w><w><u/><v>2</v></w><a><b>3</b></a><b>4</b></r>"
+    seen = []
+    for _, elem in xmlsafe.iterparse(doc, role=_role_keep_b):
+        seen.append((elem.tag, [c.tag for c in elem]))
+    root = elem  # the root's end comes last
+    # the caller saw every element complete at its end event, children as kept by then
+    assert seen == [
+        ("a", []),
+        ("x", []),
+        ("b", []),  # <x> was dropped once read
+        ("u", []),
+        ("w", []),  # empty once <u> is gone: dropped
+        ("u", []),
+        ("v", []),
+        ("w", ["v"]),  # holds a kept <v>: kept
+        ("b", []),
+        ("a", ["b"]),  # <a> holds a kept <b> until its own end, then is dropped with it
+        ("b", []),
+        ("r", ["b", "w", "b"]),
+    ]
+    assert [(c.tag, c.text) for c in root] == [("b", "1"), ("w", None), ("b", "4")]
+    assert root.find("w/v").text == "2"
+
+
+def test_role_is_asked_once_per_context_and_tag():
+    calls = []
+
+    def role(parent, tag):
+        calls.append((parent, tag))
+        return xmlsafe.DROP, tag
+
+    doc = b"<r>" + b"<p><q/></p>" * 1000 + b'<p xmlns="urn:x"><q/></p></r>'
+    assert sum(1 for _ in xmlsafe.iterparse(doc, role=role)) == 2003
+    # the role sees local names; "{urn:x}p" and its "{urn:x}q" are new tags, so asked once more
+    assert calls == [(None, "r"), ("r", "p"), ("p", "q"), ("r", "p"), ("p", "q")]
+
+
+def test_pruning_follows_the_parser_running_ahead():
+    """The parser builds the tree a chunk (16 kB) ahead of the events read: an ended element is
+    not its parent's last child, yet the right elements go, in document order, at any size."""
+    n = 20_000
+    doc = b"<r>" + b"".join(b"<b>%d</b><a>%d</a>" % (i, i) for i in range(n)) + b"</r>"
+    *_, (_, root) = xmlsafe.iterparse(doc, role=_role_keep_b)  # the root's end comes last
+    assert [c.text for c in root] == [str(i) for i in range(n)]
+    assert {c.tag for c in root} == {"b"}
+
+
+def test_callers_that_rearrange_the_tree_are_tolerated():
+    doc = b"<r><a><x/></a><a><y/></a><b/></r>"
+    out = []
+    for _, elem in xmlsafe.iterparse(doc, role=_role_keep_b):
+        if elem.tag == "a":
+            elem.clear()
+            out.append(len(elem))
+        if elem.tag == "x":
+            out.append("x")
+    assert out == ["x", 0, 0]
+    assert [c.tag for c in elem] == ["b"]
+
+
+def test_tags_filter_reports_the_root_always():
+    doc = b"<r><a><b/></a><b/></r>"
+    assert [e.tag for _, e in xmlsafe.iterparse(doc, tags={"b"})] == ["b", "b", "r"]
+    got = [(ev, e.tag) for ev, e in xmlsafe.iterparse(doc, events=("start", "end"), tags={"a"})]
+    assert got == [("start", "r"), ("start", "a"), ("end", "a"), ("end", "r")]
+
+
+def test_without_role_the_whole_tree_is_kept():
+    doc = b"<r><a><b/></a><c/></r>"
+    events = list(xmlsafe.iterparse(doc, events=("start", "end")))
+    assert [(ev, e.tag) for ev, e in events][:3] == [("start", "r"), ("start", "a"), ("start", "b")]
+    root = events[-1][1]
+    assert [e.tag for e in root.iter()] == ["r", "a", "b", "c"]
+
+
+def test_unknown_events_are_a_programming_error():
+    with pytest.raises(ValueError, match="events"):
+        list(xmlsafe.iterparse(b"<r/>", events=("start-ns",)))
