@@ -122,6 +122,7 @@ def import_paths(
     store = store or Store()
     summary = ImportSummary()
     try:
+        store.sweep_leftovers()  # what a killed import left behind
         seen = store.seen_fingerprints()
         todo: list[SourceFile] = []
         for item in iter_sources(paths):

@@ -11,8 +11,9 @@ Consistency
 Each file is imported in one ``BEGIN IMMEDIATE`` transaction (its activities, their histograms and the
 ``files`` record together). Sample streams are written *before* the transaction, to a temporary name renamed
 into place, so a committed row always has its stream; a crash between the two leaves at most an orphan stream
-with no row, which nothing reads and the next import of that file overwrites. Concurrent processes queue on
-SQLite's lock (``busy_timeout``) instead of failing with "database is locked".
+with no row, which nothing reads and the next import of that file overwrites; every import also sweeps such
+leftovers, and the temporary files of killed writes, once an hour old (:meth:`Store.sweep_leftovers`).
+Concurrent processes queue on SQLite's lock (``busy_timeout``) instead of failing with "database is locked".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ SCHEMA_VERSION = 1
 DB_NAME = "hiprisk.db"
 BUSY_TIMEOUT_S = 120.0
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+#: Age after which a temporary or row-less sample file in ``samples/`` is a leftover of a killed import [s].
+LEFTOVER_AGE_S = 3600.0
 
 _SQL_TYPES = {"str": "TEXT", "bool": "INTEGER", "int64": "INTEGER", "float64": "REAL"}
 
@@ -398,6 +402,34 @@ class Store:
                 raise NotFoundError("activity", activity_id)
         with contextlib.suppress(OSError):
             self._sample_path(activity_id).unlink()
+
+    def sweep_leftovers(self, min_age_s: float = LEFTOVER_AGE_S, now: float | None = None) -> list[str]:
+        """Remove what a killed import can leave in ``samples/``; return the names removed.
+
+        Two kinds (see "Consistency" above): hidden temporary files of a write that never finished, and
+        streams whose row was never committed. Only files untouched for ``min_age_s`` go: a concurrent
+        import writes and commits a stream within a second, so an hour-old leftover is nobody's work in
+        progress. Nothing is read from these files; a file that cannot be removed is left for next time.
+        """
+        now = time.time() if now is None else now
+        stored = {f"{r[0]}.parquet" for r in self._db.execute("SELECT activity_id FROM activities")}
+        removed = []
+        with contextlib.suppress(OSError), os.scandir(self.samples_dir) as entries:
+            for entry in entries:
+                name = entry.name
+                leftover = (name.startswith(".") and name.endswith(".tmp")) or (
+                    name.endswith(".parquet") and name not in stored
+                )
+                if not leftover or not entry.is_file(follow_symlinks=False):
+                    continue
+                try:
+                    if now - entry.stat(follow_symlinks=False).st_mtime < min_age_s:
+                        continue
+                    os.unlink(entry.path)
+                except OSError:
+                    continue
+                removed.append(name)
+        return sorted(removed)
 
     # -- reading -------------------------------------------------------------------------------------
     def load_log(self) -> pd.DataFrame:

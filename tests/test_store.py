@@ -127,3 +127,35 @@ def test_store_in_an_unusable_folder_is_a_store_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot use the data folder"):
         Store(blocker / "home")
+
+
+def test_sweep_removes_only_old_leftovers(home):
+    """Temporary files of killed writes and streams without a row go once an hour old; a stored
+    activity's stream, fresh leftovers (maybe a concurrent import's work in progress) and other files stay."""
+    import os
+    import time
+
+    from hiprisk.store import LEFTOVER_AGE_S
+
+    with Store(home) as store:
+        store.add_file("fp1", "run.fit", "s" * 64, [new(flat_run(km=2), "aaaa")])
+        d = store.samples_dir
+        names = [".bbbb.parquet.1f.tmp", "cccc.parquet", ".dddd.parquet.2e.tmp", "eeee.parquet", "notes.txt"]
+        for name in names:
+            (d / name).write_bytes(b"x")
+        now = time.time()
+        old = now - LEFTOVER_AGE_S - 1
+        for name in ("aaaa.parquet", ".bbbb.parquet.1f.tmp", "cccc.parquet", "notes.txt"):
+            os.utime(d / name, (old, old))
+        just_young = now - LEFTOVER_AGE_S + 5
+        os.utime(d / "eeee.parquet", (just_young, just_young))
+        assert store.sweep_leftovers(now=now) == [".bbbb.parquet.1f.tmp", "cccc.parquet"]
+        assert sorted(p.name for p in d.iterdir()) == [
+            ".dddd.parquet.2e.tmp",
+            "aaaa.parquet",
+            "eeee.parquet",
+            "notes.txt",
+        ]
+        assert len(store.load_samples("aaaa")) == 2 * 330 + 1
+        assert store.sweep_leftovers(now=now) == []
+        assert store.sweep_leftovers(min_age_s=0, now=now + 1) == [".dddd.parquet.2e.tmp", "eeee.parquet"]
