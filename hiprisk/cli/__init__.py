@@ -1,8 +1,11 @@
 """The ``hiprisk`` command: thin click commands over the library API, one module per command family.
 
 Every command opens the data folder (``HIPRISK_HOME``), calls one library function and formats the result.
-Library errors (:class:`hiprisk.errors.HipriskError`) become a one-line ``error: …`` and exit status 2;
-``--debug`` shows the traceback instead. Ctrl-C exits with 130 and leaves the store consistent.
+Library errors (:class:`hiprisk.errors.HipriskError`) and operating-system errors naming a file (a report
+written to a read-only folder) become a one-line ``error: …`` and exit status 2; anything else is a bug of
+ours: one line saying so, exit status 3. ``--debug`` shows the traceback instead. Ctrl-C exits with 130 and
+leaves the store consistent; a closed output pipe (``hiprisk log | head``) is left to click, which ends the
+command quietly.
 """
 
 from __future__ import annotations
@@ -22,17 +25,38 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class InternalError(UserError):
+    """An exception hiprisk did not expect: a bug, shown as one line, exit status 3."""
+
+    exit_code = 3
+
+
 class HipriskGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except HipriskError as exc:
-            if (ctx.obj or {}).get("debug"):
-                raise
-            raise UserError(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
         except KeyboardInterrupt:
             click.echo("\ninterrupted: the store is consistent; run the command again to finish", err=True)
             ctx.exit(130)
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise _one_line(exc) from exc
+
+
+def _one_line(exc: Exception) -> UserError:
+    """The one line a user sees for ``exc`` (without ``--debug``)."""
+    if isinstance(exc, HipriskError):
+        return UserError(str(exc))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return UserError(f"{exc.filename}: {exc.strerror or exc}")
+    first = (f"{type(exc).__name__}: {exc}" if str(exc).strip() else type(exc).__name__).splitlines()[0]
+    return InternalError(
+        f"internal error ({first}); this is a bug in hiprisk: please report it with the output of"
+        " the same command run with --debug"
+    )
 
 
 @click.group(cls=HipriskGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -125,6 +125,61 @@ def test_ctrl_c_exits_130_with_a_message(home, monkeypatch, tmp_path):
     assert "interrupted: the store is consistent" in result.output
 
 
+@pytest.mark.parametrize(
+    ("exc", "code", "line"),
+    [
+        (
+            KeyError("pace"),
+            3,
+            "error: internal error (KeyError: 'pace'); this is a bug in hiprisk: please report it with the"
+            " output of the same command run with --debug",
+        ),
+        (
+            RuntimeError(),
+            3,
+            "error: internal error (RuntimeError); this is a bug in hiprisk: please report it with the"
+            " output of the same command run with --debug",
+        ),
+        (
+            PermissionError(13, "Permission denied", "/x/report.html"),
+            2,
+            "error: /x/report.html: Permission denied",
+        ),
+    ],
+    ids=["bug", "bug-without-message", "os-error-naming-a-file"],
+)
+def test_unexpected_exceptions_are_one_line_and_a_traceback_only_with_debug(
+    home, monkeypatch, tmp_path, exc, code, line
+):
+    import hiprisk.cli.activities as activities
+
+    def broken(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(activities, "import_paths", broken)
+    write_runs(tmp_path / "in", [0])
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "in")])
+    assert (result.exit_code, result.output) == (code, line + "\n")
+    debug = CliRunner().invoke(cli, ["--debug", "import", str(tmp_path / "in")])
+    assert debug.exception is exc  # not converted: the traceback is printed by Python
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path):
+    home = tmp_path / "home"
+    write_runs(tmp_path / "in", range(3))
+    assert run_cli(home, "import", tmp_path / "in").returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hiprisk", "log", "--csv"],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the first line is written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert proc.returncode == 1 and err == ""
+
+
 def test_fuzzed_files_through_the_cli_are_one_line_each(tmp_path, home):
     """Mutated files (the fuzzer's ops, fixed seed) imported as a batch: never a traceback."""
     folder = tmp_path / "fuzzed"
