@@ -17,7 +17,8 @@ Public API::
     shoes = hiprisk.shoe_table(log, hiprisk.load_shoes())
 
 Everything honours ``HIPRISK_HOME`` (the data folder). ``import hiprisk`` stays light: the rules, the
-report and the shoe functions are imported on first use, and matplotlib only when a report is drawn.
+report, the shoe functions and the import machinery (decoders, worker pool) are imported on first use,
+and matplotlib only when a report is drawn.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ from .errors import (
     UnsafeInputError,
     UnsupportedFileError,
 )
-from .ingest import ImportSummary, import_paths
 from .store import Store
 
 if TYPE_CHECKING:  # pragma: no cover  (the lazy names below, for type checkers)
+    from .ingest import ImportSummary, import_paths
     from .log import daily, weekly
     from .report import WeeklyReport
     from .report import weekly as weekly_report
@@ -94,8 +95,11 @@ __all__ = [
 ]
 
 #: Public names imported on first use: name → (module, attribute). Keeps ``import hiprisk`` fast and free
-#: of matplotlib (the report imports it only when it draws).
+#: of matplotlib (the report imports it only when it draws) and of the decoders (``hiprisk warnings``
+#: reads the store only).
 _LAZY: dict[str, tuple[str, str]] = {
+    "import_paths": ("hiprisk.ingest", "import_paths"),
+    "ImportSummary": ("hiprisk.ingest", "ImportSummary"),
     "evaluate": ("hiprisk.rules", "evaluate"),
     "warnings_frame": ("hiprisk.rules", "warnings_frame"),
     "effective_settings": ("hiprisk.rules", "effective_settings"),

@@ -238,13 +238,29 @@ def add_local_time(log: pd.DataFrame, tz: str, week_start: str = "monday") -> pd
     wall = pd.DatetimeIndex(np.where(stated, own_wall, zone_wall))
     zone_offset_s = (zone_wall - start.tz_localize(None)).total_seconds().to_numpy()
     off = np.where(stated, offsets, zone_offset_s)
-    log["start_local"] = [
-        pd.Timestamp(w).tz_localize(dt.timezone(dt.timedelta(seconds=int(o))))
-        for w, o in zip(wall, off, strict=True)
-    ]
+    log["start_local"] = _with_offsets(wall, off)
     log["local_date"] = wall.normalize().as_unit("ns")
     log["week"] = week_label(log["local_date"], week_start)
     return log
+
+
+def _with_offsets(wall: pd.DatetimeIndex, offsets_s: np.ndarray) -> list:
+    """Wall-clock times as Timestamps with their fixed UTC offsets (whole seconds, truncated).
+
+    Localised one offset at a time (a log has a handful), rather than one Timestamp at a time: a few times
+    faster on a long log, the same Timestamps.
+    """
+    if not np.isfinite(offsets_s).all():  # not expected (every row has an offset); the plain way raises
+        return [
+            pd.Timestamp(w).tz_localize(dt.timezone(dt.timedelta(seconds=int(o))))
+            for w, o in zip(wall, offsets_s, strict=True)
+        ]
+    secs = offsets_s.astype("int64")  # truncates toward zero, as int() does
+    out = np.empty(len(wall), dtype=object)
+    for o in np.unique(secs):
+        idx = np.flatnonzero(secs == o)
+        out[idx] = list(wall[idx].tz_localize(dt.timezone(dt.timedelta(seconds=int(o)))))
+    return list(out)
 
 
 def parse_day(value) -> pd.Timestamp:
@@ -314,11 +330,13 @@ def daily(log: pd.DataFrame, start=None, end=None, *, running_only: bool = True)
         ``steep_downhill_km``, ``trail_km`` [km], ``runs``, ``longest_km`` [km] and ``rest`` (no run).
     """
     rows = running(log) if running_only else log
-    sums = rows.groupby("local_date").agg(
-        **{k: (v, "sum") for k, v in DAILY_SUMS.items()},
-        runs=("activity_id", "size"),
-        longest_km=("distance_km", "max"),
-    )
+    # One grouped sum over the block of columns: named aggregation costs several ms more per call, and
+    # daily() runs several times per command (the rules' day view, each week of a headline).
+    g = rows.groupby("local_date")
+    sums = g[list(DAILY_SUMS.values())].sum()
+    sums.columns = list(DAILY_SUMS)
+    sums["runs"] = g.size()
+    sums["longest_km"] = g["distance_km"].max()
     trail_km = rows["distance_km"].where(rows["trail"].astype(bool), 0.0)
     sums["trail_km"] = trail_km.groupby(rows["local_date"]).sum()
     if start is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from ..errors import HipriskError
-from . import activities, gear, report, risk, settings
+from ._lazy import LazyGroup
 
 
 class UserError(click.ClickException):
@@ -31,7 +31,7 @@ class InternalError(UserError):
     exit_code = 3
 
 
-class HipriskGroup(click.Group):
+class HipriskGroup(LazyGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -76,9 +76,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-for module in (activities, gear, settings, risk, report):
-    for command in module.COMMANDS:
-        cli.add_command(command)
+#: Every command: name → "module:attribute", imported when the command runs (see ._lazy), so that
+#: ``hiprisk check`` loads neither the gear, config nor warnings commands, and ``--help`` no rules.
+COMMANDS = {
+    "import": "hiprisk.cli.activities:import_cmd",
+    "log": "hiprisk.cli.activities:log_cmd",
+    "files": "hiprisk.cli.activities:files_cmd",
+    "shoes": "hiprisk.cli.gear:shoes_group",
+    "config": "hiprisk.cli.settings:config_group",
+    "warnings": "hiprisk.cli.risk:warnings_cmd",
+    "check": "hiprisk.cli.report:check_cmd",
+    "report": "hiprisk.cli.report:report_cmd",
+}
+cli.lazy_commands = COMMANDS
 
 
 def main() -> None:

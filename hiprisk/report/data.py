@@ -143,7 +143,11 @@ def week_totals(log: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> di
     if len(log):  # only the rows of the span: daily() groups whatever it is given
         days = pd.to_datetime(log["local_date"])
         log = log[(days >= start) & (days <= end)]
-    d = daily(log, start=start, end=end)
+    return _totals(daily(log, start=start, end=end))
+
+
+def _totals(d: pd.DataFrame) -> dict:
+    """:func:`week_totals` of the days of a :func:`hiprisk.log.daily` frame."""
     return {
         "distance_km": float(d["distance_km"].sum()),
         "runs": int(d["runs"].sum()),
@@ -161,11 +165,25 @@ def week_totals(log: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> di
 def headline(log: pd.DataFrame, period: Period) -> dict:
     """This week's totals (to ``as_of``), last week's totals, and last week's up to the same weekday."""
     log = upto(log, period.as_of)
-    week = week_totals(log, period.start, min(period.end, period.as_of))
     prev_start = period.start - pd.Timedelta(days=7)
-    prev = week_totals(log, prev_start, prev_start + pd.Timedelta(days=6))
     same_day = min(period.as_of, period.end) - pd.Timedelta(days=7)
-    prev_to_date = week_totals(log, prev_start, same_day)
+    spans = {
+        "week": (period.start, min(period.end, period.as_of)),
+        "prev": (prev_start, prev_start + pd.Timedelta(days=6)),
+        "prev_to_date": (prev_start, same_day),
+    }
+    # One daily() over the two weeks, each span's totals from its days: week_totals() of each span gives
+    # the same numbers (a day's sums do not depend on the span), for a third of the time.
+    bounds = [pd.Timestamp(t) for span in spans.values() for t in span]
+    if all(t == t.normalize() for t in bounds):
+        first, last = min(bounds), max(bounds)
+        if len(log):
+            days = pd.to_datetime(log["local_date"])
+            log = log[(days >= first) & (days <= last)]
+        d = daily(log, start=first, end=last)
+        week, prev, prev_to_date = (_totals(d.loc[a:b]) for a, b in spans.values())
+    else:  # a day with a time of day: week_totals' own cut
+        week, prev, prev_to_date = (week_totals(log, a, b) for a, b in spans.values())
     return {
         "week": period.week,
         "start": period.start,

@@ -115,7 +115,7 @@ def check(
         As for :func:`hiprisk.rules.evaluate`.
     """
     from ..config import Config
-    from ..rules import evaluate, load_ratio_series
+    from ..rules import evaluate_context, load_ratio_context, make_context, to_day
 
     config = config or Config()
     failed = list(failed)
@@ -124,15 +124,18 @@ def check(
         return CheckResult(None, activities_added, None, None, None, [], failed)
     as_of = pd.Timestamp(run["local_date"]).normalize()
     known = upto(log, as_of)
-    warnings = evaluate(known, as_of=as_of, config=config, shoes=shoes)
+    # One evaluation context for the warnings and the load ratio (what evaluate() and
+    # load_ratio_series() would each build from the same log and day): the log is prepared once.
+    ctx = make_context(known, to_day(as_of), config, shoes)
+    warnings = evaluate_context(ctx)
     period = choose_period(known, as_of=as_of, week_start=config.athlete.week_start)
     head = headline(known, period)
-    ratio_series = load_ratio_series(known, as_of, config)
+    ratio_series = load_ratio_context(ctx)
     ratio = finite(ratio_series["ratio"].get(as_of)) if len(ratio_series) else None
     return CheckResult(
         as_of=as_of,
         activities_added=activities_added,
-        run=_run_dict(run, known, as_of, shoes, config),
+        run=_run_dict(run, known, as_of, shoes, config, ctx),
         week={
             "week": head["week"],
             "start": head["start"].strftime("%Y-%m-%d"),
@@ -149,10 +152,12 @@ def check(
     )
 
 
-def _run_dict(run: pd.Series, log: pd.DataFrame, as_of, shoes, config) -> dict:
+def _run_dict(run: pd.Series, log: pd.DataFrame, as_of, shoes, config, ctx=None) -> dict:
     shoe = run.get("shoe")
     shoe = shoe if isinstance(shoe, str) and shoe.strip() else None
-    shoe_km = one_shoe_km(log, shoe, as_of, shoes, config) if shoe else None
+    shoe_km = _shoe_km(ctx, log, shoe) if shoe and ctx is not None else None
+    if shoe and shoe_km is None:
+        shoe_km = one_shoe_km(log, shoe, as_of, shoes, config)
     start = run.get("start_local")
     return {
         "activity_id": str(run["activity_id"]),
@@ -167,6 +172,26 @@ def _run_dict(run: pd.Series, log: pd.DataFrame, as_of, shoes, config) -> dict:
         "shoe": shoe,
         "shoe_km": None if shoe_km is None else round(shoe_km, 1),
     }
+
+
+def _shoe_km(ctx, log: pd.DataFrame, shoe: str) -> float | None:
+    """The shoe's km from the evaluation context's shoe table (the one the shoe rule read), or None to
+    ask :func:`one_shoe_km`.
+
+    The same number as :func:`one_shoe_km` on ``log``: the table sums the same runs, in the same order,
+    when the context holds ``log``'s rows in ``log``'s order (always so for :func:`hiprisk.load_log`'s
+    log, oldest first); otherwise None.
+    """
+    from ..rules.gear import mileage_thresholds
+    from ..shoes import name_key
+
+    ids = ctx.log["activity_id"].to_numpy()
+    if len(ids) != len(log) or not (ids == log["activity_id"].to_numpy()).all():
+        return None
+    table = ctx.shoe_table(*mileage_thresholds(ctx.config))
+    key = name_key(shoe)
+    match = table[table["name"].map(name_key) == key]
+    return finite(match["km"].iloc[0]) if len(match) else None
 
 
 # -- the text form --------------------------------------------------------------------------------------

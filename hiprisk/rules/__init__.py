@@ -12,6 +12,7 @@ Public API::
     effective_settings(config) -> {rule_id: {setting: value}}
     observations(log, rule_id, as_of=None, config=None, shoes=None) -> DataFrame  # one rule's raw flags
     RULES: {rule_id: RuleSpec}
+    evaluate_context(ctx), load_ratio_context(ctx)  # both on one prepared context (hiprisk check)
 
 Series for charts and notebooks (:mod:`hiprisk.rules.series`: every day, week or run, computed by the
 rules' own functions, so a chart never disagrees with a warning)::
@@ -51,7 +52,7 @@ from ._core import (
     rule_settings,
     to_day,
 )
-from .series import load_ratio_series, run_flags, week_baselines, weekly_reference
+from .series import load_ratio_context, load_ratio_series, run_flags, week_baselines, weekly_reference
 
 __all__ = [
     "RULES",
@@ -60,6 +61,8 @@ __all__ = [
     "Warning",
     "effective_settings",
     "evaluate",
+    "evaluate_context",
+    "load_ratio_context",
     "load_ratio_series",
     "observations",
     "run_flags",
@@ -108,13 +111,18 @@ def _compute(log: pd.DataFrame, end: pd.Timestamp | None, config: Config | None,
     config = config or Config()
     settings = effective_settings(config)
     ctx = make_context(log, end, config, shoes)
+    return _compute_in(ctx, settings), ctx, settings
+
+
+def _compute_in(ctx: Context, settings: dict[str, dict]) -> list:
+    """Every enabled rule's observations on an evaluation context: ``[(spec, settings, obs)]``."""
     results = []
     for rule_id, spec in RULES.items():
         s = settings[rule_id]
         if not s["enabled"] or ctx.empty:
             continue
         results.append((spec, s, spec.compute(ctx, s)))
-    return results, ctx, settings
+    return results
 
 
 # -- projections: observations → warnings ---------------------------------------------------------------
@@ -193,9 +201,45 @@ def _shoe_standing(obs: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     return rows
 
 
+def _may_stand(spec: RuleSpec, obs: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The observations that can give a warning standing on ``end`` (the others are dropped before the
+    projection, which is what ``evaluate`` spends its time on over a long log).
+
+    Exactly the rows the standing projection reads: a run within ``stands_days`` of ``end``; the days of
+    a week that can still stand (it started at most 13 days before ``end``: each week is projected from
+    its own rows only); the days of an episode that reaches ``end`` (each episode from its own rows
+    only). Shoe crossings and rules mixing grains are kept whole.
+    """
+    if "grain" in obs or spec.grain == "shoe":
+        return obs
+    if spec.grain == "run":
+        age = (end - pd.to_datetime(obs["day"])).dt.days
+        return obs[((age >= 0) & (age < spec.stands_days)).to_numpy()]
+    if spec.grain == "week":
+        start = pd.to_datetime(obs["week_start"])
+        return obs[((start <= end) & (end <= start + pd.Timedelta(days=13))).to_numpy()]
+    # day grain: episodes as _episodes() forms them (same kind, days at most the gap apart), kept when
+    # the episode's last day is ``end``
+    day = pd.to_datetime(obs["day"]).to_numpy()
+    kind = obs["kind"].to_numpy() if "kind" in obs else np.full(len(obs), "high", dtype=object)
+    order = np.lexsort((day, pd.factorize(kind, sort=True)[0]))  # by kind, then day
+    k, d = kind[order], day[order]
+    new = np.ones(len(d), dtype=bool)
+    new[1:] = (k[1:] != k[:-1]) | ((d[1:] - d[:-1]) > np.timedelta64(max(1, spec.episode_gap_days), "D"))
+    episode = np.cumsum(new) - 1
+    last_day = d[np.flatnonzero(np.append(new[1:], True))]  # each episode's last row (sorted by day)
+    live = np.empty(len(obs), dtype=bool)
+    live[order] = last_day[episode] == pd.Timestamp(end).to_datetime64()
+    return obs[live]
+
+
 def _project(spec: RuleSpec, obs: pd.DataFrame, end: pd.Timestamp, standing: bool) -> pd.DataFrame:
     if obs.empty:
         return obs
+    if standing:
+        obs = _may_stand(spec, obs, end)
+        if obs.empty:
+            return obs
     grains = obs["grain"] if "grain" in obs else pd.Series(spec.grain, index=obs.index)
     parts = []
     for grain, part in obs.groupby(grains.to_numpy(), sort=False):
@@ -331,6 +375,19 @@ def evaluate(
     """
     end = to_day(as_of)
     results, ctx, settings = _compute(log, end, config, shoes)
+    return _standing(results, ctx, settings, notes)
+
+
+def evaluate_context(ctx: Context, *, notes: bool = True) -> list[Warning]:
+    """:func:`evaluate` on an evaluation context already built (:func:`hiprisk.rules._core.make_context`
+    with the log, day, config and shoes ``evaluate`` would use): for a caller that also needs the series
+    of :mod:`hiprisk.rules.series` on the same day (``hiprisk check``), so the log is prepared and its day
+    view computed once."""
+    settings = effective_settings(ctx.config)
+    return _standing(_compute_in(ctx, settings), ctx, settings, notes)
+
+
+def _standing(results: list, ctx: Context, settings: dict[str, dict], notes: bool) -> list[Warning]:
     end = ctx.end
     out: list[Warning] = []
     for spec, s, obs in results:

@@ -474,6 +474,17 @@ class Context:
             cache[key] = self._run_flags(*key)
         return cache[key]
 
+    def shoe_table(self, plan_km: float, replace_km: float) -> pd.DataFrame:
+        """:func:`hiprisk.shoes.shoe_table` of this log and shoes on ``end`` (cached per thresholds): the
+        shoe rule and ``hiprisk check``'s shoe km read the same table, computed once."""
+        from ..shoes import shoe_table
+
+        key = (float(plan_km), float(replace_km))
+        cache = self.__dict__.setdefault("_shoe_tables", {})
+        if key not in cache:
+            cache[key] = shoe_table(self.log, self.shoes, self.end, plan_km=key[0], replace_km=key[1])
+        return cache[key]
+
     def _run_flags(self, hard_min: float, long_run_pct: float) -> pd.DataFrame:
         runs = self.runs.copy()
         usual = self.usual_week_km()

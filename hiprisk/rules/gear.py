@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..config import Config
-from ..shoes import PLAN_KM, REPLACE_KM, name_key, shoe_table
+from ..shoes import PLAN_KM, REPLACE_KM, name_key
 from ._core import Context, day_str, empty_obs, fmt, ge, register
 
 
@@ -63,7 +63,7 @@ def shoe_mileage(ctx: Context, s: dict) -> pd.DataFrame:
         return empty_obs()
     key = used["shoe"].map(name_key)
     # The shoe table is the one source of a shoe's start km, limits, retirement and current km.
-    table = shoe_table(ctx.log, ctx.shoes, ctx.end, plan_km=s["caution_km"], replace_km=s["high_km"])
+    table = ctx.shoe_table(s["caution_km"], s["high_km"])
     table = table.assign(key=table["name"].map(name_key)).drop_duplicates("key").set_index("key")
     start_km = key.map(table["start_km"]).fillna(0.0)
     retired = key.map(table["retired_on"]).astype("datetime64[ns]")

@@ -187,9 +187,15 @@ def load_ratio_series(log: pd.DataFrame, as_of=None, config: Config | None = Non
     Gabbett T.J. (2016) The training–injury prevention paradox. Br J Sports Med 50:273–280.
     """
     ctx, config = _context(log, as_of, config)
+    return load_ratio_context(ctx)
+
+
+def load_ratio_context(ctx: Context) -> pd.DataFrame:
+    """:func:`load_ratio_series` on an evaluation context already built (the one
+    :func:`hiprisk.rules.evaluate_context` judged), so the day view is computed once."""
     if ctx.empty:
         return _empty(LOAD_RATIO_COLUMNS, pd.DatetimeIndex([], name="date"))
-    s = _settings("load_ratio", config)
+    s = _settings("load_ratio", ctx.config)
     state = load_ratio_days(ctx, s)
     judged = np.asarray(state["_judged"], dtype=bool)
     out = pd.DataFrame(
