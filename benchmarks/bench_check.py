@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_FILE = REPO / "sample_data" / "activities" / "2024-04-27_0642_w16-easy.fit"
+# The sample export's last FIT run (its file names carry the generator's start times, which may change)
+DEFAULT_FILE = max((REPO / "sample_data" / "activities").glob("*.fit"), default=None)
 
 
 def seed(home: Path, runs: int, years: int, end: pd.Timestamp, seed: int = 1) -> None:
