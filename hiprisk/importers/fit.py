@@ -41,11 +41,9 @@ References
 from __future__ import annotations
 
 import functools
-import gzip
 import io
 import math
 import threading
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,9 +54,10 @@ import pandas as pd
 from fitparse.records import BASE_TYPES
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
-from ..errors import FileFormatError, NotAnActivityError, UnsafeInputError
+from ..errors import FileFormatError, NotAnActivityError
 from . import fitfast
 from .base import ParsedActivity, empty_samples, make_samples
+from .sources import gunzip_if_needed
 
 __all__ = ["parse_fit", "read_fit"]
 
@@ -357,16 +356,8 @@ def parse_fit(data: bytes, name: str = "<bytes>") -> list[ParsedActivity]:
 
 
 def _gunzip_if_needed(data: bytes, name: str) -> bytes:
-    if data[:2] != b"\x1f\x8b":
-        return data
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            out = gz.read(MAX_GUNZIPPED_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise FileFormatError(name, f"bad gzip data: {_one_line(exc)}") from exc
-    if len(out) > MAX_GUNZIPPED_BYTES:
-        raise UnsafeInputError(name, f"gzip data inflates beyond {MAX_GUNZIPPED_BYTES >> 20} MiB")
-    return out
+    too_large = f"gzip data inflates beyond {MAX_GUNZIPPED_BYTES >> 20} MiB"
+    return gunzip_if_needed(data, name, MAX_GUNZIPPED_BYTES, corrupt="bad gzip data", too_large=too_large)
 
 
 def _decode(data: bytes, name: str) -> _Decoded:

@@ -12,8 +12,9 @@ files of the corpus, 6.8 MB, medians of 5 runs, standard-library expat, no lxml)
 * this extractor, one defusedxml pass including building the sample frame: 0.58 s (11.7 MB/s),
   2.3× faster (2.6× in a second run on a busy machine: 3.3 s against 1.26 s; ``DECODERS.md``
   measured 4–7× against gpxpy on an lxml backend);
-* it streams (points are dropped once read, and every element it does not read as soon as it ends:
-  memory follows the points, not the element count of a hostile file), reads any encoding expat
+* it streams (points are dropped once read, points without a time only counted, and every
+  element it does not read freed as soon as it ends: memory follows the timed points, not the
+  element count of a hostile file), reads any encoding expat
   knows where gpxpy decodes bytes as UTF-8 only, returns our own frame rather than gpxpy objects to
   convert, and picks Garmin, Apple and Cluetrust extension values by local name whatever their
   namespace prefix.
@@ -87,7 +88,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hiprisk.errors import FileFormatError, HipriskError, NotAnActivityError
+from hiprisk.errors import FileFormatError, NotAnActivityError
 from hiprisk.importers import xmlsafe
 from hiprisk.importers.base import ParsedActivity, make_samples
 
@@ -287,7 +288,8 @@ _POINT_FIELDS = ("seg", "time_raw", "lat", "lon", "ele", "hr", "cad", "speed")
 class _Track:
     name: str | None = None
     type: str | None = None
-    points: list[tuple] = field(default_factory=list)
+    points: list[tuple] = field(default_factory=list)  # the points with a time (text), as read
+    untimed: int = 0  # how many points had no time at all: counted, never stored
 
 
 @dataclass
@@ -295,6 +297,7 @@ class _Gpx:
     creator: str | None = None
     name: str | None = None
     tracks: list[_Track] = field(default_factory=list)
+    untimed_by_seg: dict[int, int] = field(default_factory=dict)  # segment key -> points without time
 
 
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
@@ -302,21 +305,20 @@ _CAD_TAGS = {"cad", "cadence", "runcadence"}
 _EXTENSION_TAGS = _HR_TAGS | _CAD_TAGS | {"speed"}  # read anywhere inside a trkpt's <extensions>
 
 
-#: The elements :func:`_extract` handles at their end event (and the root, always reported).
-_READ_AT_END = frozenset(("trkpt", "trkseg", "trk", "wpt", "rte"))
-
-
 def _role(parent: str | None, tag: str) -> tuple[xmlsafe.Keep, str]:
     """What :func:`_extract` reads, for :func:`hiprisk.importers.xmlsafe.iterparse` to free the rest.
 
     Contexts: ``"gpx"`` the root, ``"metadata"``, ``"trk"``, ``"trkpt"``, ``"ext"`` anything
-    inside a point's ``<extensions>``, ``""`` nothing read. ``trkpt`` and ``trk`` are read at their
-    own end event wherever they sit, so they are dropped afterwards, and their children are kept
-    until then: ``time``/``ele``/``extensions`` (with the hr/cad/speed values anywhere inside it and
-    the wrappers that hold them), ``name``/``type``. The root's ``metadata``/``name`` are read last.
+    inside a point's ``<extensions>``, ``""`` nothing read. ``trkpt``, ``trkseg`` and ``trk`` are
+    records, read at their own end event wherever they sit and dropped afterwards; the children
+    read are kept until then: ``time``/``ele``/``extensions`` (with the hr/cad/speed values anywhere
+    inside it and the wrappers that hold them), ``name``/``type``. The root's ``metadata``/``name``
+    are read last.
     """
     if tag == "trkpt" or tag == "trk":
-        return xmlsafe.DROP, tag
+        return xmlsafe.READ, tag
+    if tag == "trkseg":
+        return xmlsafe.READ, ""
     if parent == "trkpt":
         if tag == "extensions":
             return xmlsafe.IF_CHILDREN, "ext"
@@ -352,39 +354,44 @@ def _child_text(elem, local: str) -> str | None:
 def _extract(data: bytes, name: str) -> _Gpx:
     """Stream the GPX through defusedxml and collect track points as strings.
 
-    Only the ``end`` events of :data:`_READ_AT_END` and the root are read: points wait in
+    Only the ``end`` events of the records of :func:`_role` and the root are read: points wait in
     ``seg_points`` until their ``trkseg`` ends, segments in ``trk_points`` until their ``trk``
-    ends. :func:`_role` lets the parser free consumed elements and everything never read (unknown
-    elements, waypoints, routes), so memory follows the points read, not the element count.
+    ends. The parser frees each record once read and everything never read (unknown elements,
+    waypoints, routes), so memory follows the points read, not the element count. A point without
+    a time is only counted (it can never be kept, but it counts against its segment's share of
+    timed points), so a flood of empty ``<trkpt/>`` costs nothing.
     """
     gpx = _Gpx()
     local: dict[str, str] = {}
     seg_points: list[tuple] = []
+    seg_untimed = 0
     trk_points: list[tuple] = []
+    trk_untimed = 0
     seg_id = 0
     root = None
-    for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=_READ_AT_END):
+    for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=()):
         tag = local.get(elem.tag)
         if tag is None:
             tag = local[elem.tag] = xmlsafe.local_name(elem.tag)
         if tag == "trkpt":  # dropped by the parser once read (see _role)
-            seg_points.append(_read_point(elem))
-        elif tag == "trkseg":
+            point = _read_point(elem)
+            if point[0] is None:
+                seg_untimed += 1
+            else:
+                seg_points.append(point)
+        elif tag == "trkseg" or (tag == "trk" and (seg_points or seg_untimed)):
+            # a <trk> with points directly under it (not valid GPX, but seen): one more segment
             seg_id += 1
             trk_points.extend((seg_id, *p) for p in seg_points)
-            seg_points = []
-            elem.clear()
-        elif tag == "trk":
-            if seg_points:  # points directly under <trk> (not valid GPX, but seen)
-                seg_id += 1
-                trk_points.extend((seg_id, *p) for p in seg_points)
-                seg_points = []
-            track = _Track(_child_text(elem, "name"), _child_text(elem, "type"), trk_points)
+            if seg_untimed:
+                gpx.untimed_by_seg[seg_id] = seg_untimed
+                trk_untimed += seg_untimed
+            seg_points, seg_untimed = [], 0
+        if tag == "trk" and (trk_points or trk_untimed):  # a track without points changes nothing
+            track = _Track(_child_text(elem, "name"), _child_text(elem, "type"), trk_points, trk_untimed)
             gpx.tracks.append(track)
-            trk_points = []
+            trk_points, trk_untimed = [], 0
             elem.clear()  # dropped by the parser too (see _role), but ``root`` holds it until later
-        elif tag in ("wpt", "rte"):
-            elem.clear()
         root = elem
     if root is None or xmlsafe.local_name(root.tag) != "gpx":
         what = xmlsafe.local_name(root.tag) if root is not None else "none"
@@ -449,11 +456,16 @@ def parse_times_utc(values) -> pd.DatetimeIndex:
 
 def _points_frame(gpx: _Gpx) -> pd.DataFrame:
     """All track points of the file as one frame (strings converted), with track and segment keys."""
-    rows = [(i, *p) for i, trk in enumerate(gpx.tracks) for p in trk.points]
-    df = pd.DataFrame.from_records(rows, columns=("track", *_POINT_FIELDS))
+    # column by column, each list of strings freed once converted: a row of objects per point
+    # (a tuple, then a frame of object cells) cost twice as much as the points themselves
+    track = np.repeat(np.arange(len(gpx.tracks)), [len(t.points) for t in gpx.tracks])
+    rows = (p for t in gpx.tracks for p in t.points)
+    columns = dict(zip(_POINT_FIELDS, map(list, zip(*rows, strict=True)), strict=True))
+    df = pd.DataFrame({"track": track, "seg": np.asarray(columns.pop("seg"), dtype=np.int64)})
+    df["time_raw"] = pd.Series(columns.pop("time_raw"), dtype=object)
     df["time"] = parse_times_utc(df["time_raw"].tolist())
     for col in ("lat", "lon", "ele", "hr", "cad", "speed"):
-        df[col] = _numbers(df[col].tolist())
+        df[col] = _numbers(columns.pop(col))
     return df
 
 
@@ -525,20 +537,26 @@ def _activity(gpx: _Gpx, pts: pd.DataFrame, tracks: list[int], notes: list[str])
 
 def _parse(data: bytes, name: str) -> list[ParsedActivity]:
     gpx = _extract(data, name)
-    if not any(t.points for t in gpx.tracks):
+    if not any(t.points or t.untimed for t in gpx.tracks):
         raise NotAnActivityError(name, "no track points")
+    if not any(t.points for t in gpx.tracks):
+        raise FileFormatError(name, "no timestamps")
     pts = _points_frame(gpx)
     has_time = pts["time"].notna()
-    seg_timed = has_time.groupby(pts["seg"]).transform("mean") >= TIMED_SEGMENT_SHARE
-    keep = (has_time & seg_timed).to_numpy()
+    by_seg = has_time.groupby(pts["seg"])
+    untimed = pts["seg"].map(gpx.untimed_by_seg).fillna(0).to_numpy()  # counted, not stored
+    seg_share = by_seg.transform("sum").to_numpy() / (by_seg.transform("size").to_numpy() + untimed)
+    keep = has_time.to_numpy() & (seg_share >= TIMED_SEGMENT_SHARE)
     if not keep.any():
         raw = pts["time_raw"].dropna()
         if len(raw) and not has_time.any():
             raise FileFormatError(name, f"no readable timestamps (first: {raw.iloc[0][:40]!r})")
         raise FileFormatError(name, "no timestamps")
     notes: list[str] = []
-    if not keep.all():
-        notes.append(f"dropped {int((~keep).sum())} track points in segments without times")
+    n_untimed = sum(t.untimed for t in gpx.tracks)
+    if not keep.all() or n_untimed:
+        n_dropped = int((~keep).sum()) + n_untimed
+        notes.append(f"dropped {n_dropped} track points in segments without times")
         pts = pts[keep]
     groups = _group_tracks(pts)
     if len(groups) > 1:
@@ -571,12 +589,7 @@ def parse_gpx(data: bytes, name: str = "<bytes>") -> list[ParsedActivity]:
     FileFormatError
         Not valid XML, not a GPX file, or track points without timestamps.
     """
-    try:
-        return _parse(data, name)
-    except HipriskError:
-        raise
-    except Exception as exc:  # never let a parser's own exception escape
-        raise FileFormatError(name, f"unreadable GPX: {type(exc).__name__}: {exc}") from exc
+    return xmlsafe.decode_typed("GPX", _parse, data, name)
 
 
 def read_gpx(path: str | Path) -> list[ParsedActivity]:

@@ -93,6 +93,7 @@ __all__ = [
     "RATIO_CHECK_MIN_BYTES",
     "UnreadableFile",
     "find_export_gear",
+    "gunzip_if_needed",
     "iter_sources",
 ]
 
@@ -163,23 +164,59 @@ def _is_symlink_member(info: zipfile.ZipInfo) -> bool:
 # ---------------------------------------------------------------------------------------------- reading
 
 
+def _limit_reason() -> str:
+    return f"decompressed size over {MAX_FILE_BYTES // MiB} MiB {_BOMB}"
+
+
 def _limit_error(name: str) -> UnsafeInputError:
-    return UnsafeInputError(name, f"decompressed size over {MAX_FILE_BYTES // MiB} MiB {_BOMB}")
+    return UnsafeInputError(name, _limit_reason())
 
 
-def _gunzip_if_needed(data: bytes, name: str) -> bytes:
-    """Gunzip when the bytes start with the gzip magic (a misnamed plain file passes unchanged)."""
+def gunzip_if_needed(data: bytes, name: str | None, limit: int, *, corrupt: str, too_large: str) -> bytes:
+    """Gunzip ``data`` when it starts with the gzip magic; other bytes pass unchanged.
+
+    Gzip is recognised by its magic bytes, never by a file name (a misnamed plain file is read as
+    it is). At most ``limit + 1`` bytes are inflated, so a gzip bomb stops early. The one helper
+    for every reader of possibly gzipped bytes (archives here, FIT, GPX/TCX), each with its own
+    limit and wording.
+
+    Parameters
+    ----------
+    data : bytes
+        The bytes as read.
+    name : str or None
+        The file name for error messages.
+    limit : int
+        Most bytes the content may inflate to [B].
+    corrupt : str
+        The start of the reason for gzip that cannot be inflated (``"<corrupt>: <zlib's message>"``).
+    too_large : str
+        The reason when the content inflates beyond ``limit``.
+
+    Raises
+    ------
+    FileFormatError
+        Broken or truncated gzip.
+    UnsafeInputError
+        Content over ``limit`` bytes.
+    """
     if not data.startswith(_GZIP_MAGIC):
         return data
-    limit = MAX_FILE_BYTES
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             out = stream.read(limit + 1)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise FileFormatError(name, f"corrupt gzip data: {exc}") from exc
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise FileFormatError(name, f"{corrupt}: {message}") from exc
     if len(out) > limit:
-        raise _limit_error(name)
+        raise UnsafeInputError(name, too_large)
     return out
+
+
+def _gunzip_if_needed(data: bytes, name: str) -> bytes:
+    return gunzip_if_needed(
+        data, name, MAX_FILE_BYTES, corrupt="corrupt gzip data", too_large=_limit_reason()
+    )
 
 
 def _read_path(path: Path, name: str, limit: int) -> bytes:

@@ -2,9 +2,11 @@
 
 The bytes are screened and streamed by :func:`hiprisk.importers.xmlsafe.iterparse` (defusedxml: no
 DTD, no entities, size, depth and name bounds); there is no third-party TCX library in the loop.
-Each ``<Activity>`` is handled when its end tag is read and then dropped, and every element it does
-not read (courses, workouts, unknown elements) is freed as soon as it ends, so memory holds the
-elements read of one activity at a time.
+Each ``<Trackpoint>`` and ``<Lap>`` is read when its end tag is, into a tuple of strings or a few
+numbers, and then dropped; each ``<Activity>`` is built when its own end tag is read. Every element
+not read (courses, workouts, unknown elements) is freed as soon as it ends, and records with nothing
+usable (a trackpoint without a time, a lap without a start or any total) are only counted, so memory
+follows the records read of one activity, not the element count of a hostile file.
 
 What is read
 ------------
@@ -58,12 +60,13 @@ References
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from hiprisk.errors import FileFormatError, HipriskError, NotAnActivityError
+from hiprisk.errors import FileFormatError, NotAnActivityError
 from hiprisk.importers import xmlsafe
 from hiprisk.importers.base import ParsedActivity, empty_samples, make_samples
 from hiprisk.importers.gpx import cumulative_distance_m, parse_times_utc, steps_per_minute
@@ -128,52 +131,53 @@ def _time(text: str | None) -> pd.Timestamp | None:
 # --------------------------------------------------------------------------------------------
 # what is read (for the parser to free the rest)
 
-# parent context -> {local tag: (fate, context for its children)} for the elements read below
-_K, _IF = xmlsafe.KEEP, xmlsafe.IF_CHILDREN
+# parent context -> {local tag: (fate, context for its children)} for the elements read below.
+# Every context inside an activity is a non-empty string ("-": nothing read there), so an
+# <Activity> is read only outside another one (parent context None or "").
+_K, _IF, _R = xmlsafe.KEEP, xmlsafe.IF_CHILDREN, xmlsafe.READ
 _READ: dict[str, dict[str, tuple[xmlsafe.Keep, str]]] = {
-    "Activity": {"Lap": (_K, "Lap"), "Id": (_K, ""), "Notes": (_K, ""), "Creator": (_K, "Creator")},
-    "Creator": {"Name": (_K, "")},
+    "Activity": {"Lap": (_R, "Lap"), "Id": (_K, "-"), "Notes": (_K, "-"), "Creator": (_K, "Creator")},
+    "Creator": {"Name": (_K, "-")},
     "Lap": {
-        "TotalTimeSeconds": (_K, ""),
-        "DistanceMeters": (_K, ""),
+        "TotalTimeSeconds": (_K, "-"),
+        "DistanceMeters": (_K, "-"),
         "AverageHeartRateBpm": (_K, "Value"),
         "MaximumHeartRateBpm": (_K, "Value"),
         "Extensions": (_K, "LapExtensions"),
-        "Track": (_K, "Track"),
+        "Track": (xmlsafe.DROP, "Track"),  # empty once its trackpoints are read
     },
     "LapExtensions": {"LX": (_K, "LX")},
-    "LX": {"AvgRunCadence": (_K, "")},
-    "Track": {"Trackpoint": (_K, "Trackpoint")},
+    "LX": {"AvgRunCadence": (_K, "-")},
+    "Track": {"Trackpoint": (_R, "Trackpoint")},
     "Trackpoint": {
-        "Time": (_K, ""),
+        "Time": (_K, "-"),
         "Position": (_K, "Position"),
-        "AltitudeMeters": (_K, ""),
-        "DistanceMeters": (_K, ""),
+        "AltitudeMeters": (_K, "-"),
+        "DistanceMeters": (_K, "-"),
         "HeartRateBpm": (_K, "Value"),
-        "Cadence": (_K, ""),
+        "Cadence": (_K, "-"),
         "Extensions": (_IF, "ext"),
     },
-    "Position": {"LatitudeDegrees": (_K, ""), "LongitudeDegrees": (_K, "")},
-    "Value": {"Value": (_K, "")},
+    "Position": {"LatitudeDegrees": (_K, "-"), "LongitudeDegrees": (_K, "-")},
+    "Value": {"Value": (_K, "-")},
 }
 _EXTENSION_TAGS = ("Speed", "RunCadence")  # read anywhere inside a Trackpoint's <Extensions>
-#: The elements :func:`_parse` handles at their end event (and the root, always reported).
-_READ_AT_END = frozenset(("Activity", "Course", "Workout"))
 
 
 def _role(parent: str | None, tag: str) -> tuple[xmlsafe.Keep, str]:
-    """What :func:`_activity` reads, for :func:`hiprisk.importers.xmlsafe.iterparse` to free the rest.
+    """What :func:`_parse` reads, for :func:`hiprisk.importers.xmlsafe.iterparse` to free the rest.
 
-    An ``Activity`` is read at its own end event wherever it sits, then dropped; inside it the
-    elements of :data:`_READ` are kept until then, and in a trackpoint's ``Extensions`` the
+    Records, read at their own end event and then dropped: an ``Activity`` wherever it sits (but
+    not inside another one), its ``Lap``\\ s, and the ``Trackpoint``\\ s of a lap's ``Track``. Until
+    then each keeps the elements of :data:`_READ`, and a trackpoint's ``Extensions`` the
     ``Speed``/``RunCadence`` values anywhere and the wrappers (``TPX``) that hold them. Everything
     else (courses, workouts, unknown elements) is dropped as soon as it ends.
     """
-    if tag == "Activity":
-        return xmlsafe.DROP, "Activity"
     if parent == "ext":
         return (_K if tag in _EXTENSION_TAGS else _IF), "ext"
-    return _READ.get(parent or "", {}).get(tag, (xmlsafe.DROP, ""))
+    if tag == "Activity" and not parent:
+        return _R, "Activity"
+    return _READ.get(parent or "", {}).get(tag, (xmlsafe.DROP, "-" if parent else ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,15 +213,55 @@ def _trackpoint(tp) -> tuple:
     return time, lat, lon, ele, dist, hr, cad, run_cad, speed
 
 
-def _lap(lap, start: pd.Timestamp | None) -> dict:
-    return {
-        "start": start,
-        "time_s": _float(_path_text(lap, "TotalTimeSeconds")),
-        "distance_m": _float(_path_text(lap, "DistanceMeters")),
-        "avg_hr": _float(_path_text(lap, "AverageHeartRateBpm", "Value")),
-        "max_hr": _float(_path_text(lap, "MaximumHeartRateBpm", "Value")),
-        "avg_run_cad": _float(_path_text(lap, "Extensions", "LX", "AvgRunCadence")),
-    }
+class _Records:
+    """The records of one ``<Activity>`` as they are read, compact until the activity ends.
+
+    Trackpoints without a time are only counted: they are dropped anyway (with a note). Laps are
+    kept as their start (text) and five numbers in an ``array``, and a lap with none of them is
+    not kept at all: it changes no total. So a flood of empty ``<Trackpoint/>`` or ``<Lap/>`` costs
+    nothing, and a lap costs some 100 bytes, not a dictionary of objects.
+    """
+
+    __slots__ = ("lap_starts", "lap_values", "points", "untimed")
+
+    #: The numbers kept per lap, in this order in ``lap_values``.
+    LAP_FIELDS = ("time_s", "distance_m", "avg_hr", "max_hr", "avg_run_cad")
+
+    def __init__(self) -> None:
+        self.points: list[tuple] = []
+        self.untimed = 0
+        self.lap_starts: list[str | None] = []
+        self.lap_values = array("d")
+
+    def add_trackpoint(self, tp) -> None:
+        point = _trackpoint(tp)
+        if point[0] is None:
+            self.untimed += 1
+        else:
+            self.points.append(point)
+
+    def add_lap(self, lap) -> None:
+        start = lap.get("StartTime")
+        if start is None and not len(lap):
+            return
+        values = (
+            _float(_path_text(lap, "TotalTimeSeconds")),
+            _float(_path_text(lap, "DistanceMeters")),
+            _float(_path_text(lap, "AverageHeartRateBpm", "Value")),
+            _float(_path_text(lap, "MaximumHeartRateBpm", "Value")),
+            _float(_path_text(lap, "Extensions", "LX", "AvgRunCadence")),
+        )
+        if start is None and all(np.isnan(v) for v in values):
+            return
+        self.lap_starts.append(start)
+        self.lap_values.extend(values)
+
+    def laps(self) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+        """Lap starts (NaT where absent or unreadable) and the lap numbers by field."""
+        # one parse for all lap starts (per lap it was 0.5 ms: 10,000 <Lap StartTime=…/> took 5.6 s)
+        starts = parse_times_utc(self.lap_starts)
+        values = np.frombuffer(self.lap_values, dtype=float).reshape(-1, len(self.LAP_FIELDS))
+        return starts, {f: values[:, i] for i, f in enumerate(self.LAP_FIELDS)}
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
@@ -227,28 +271,25 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
     return float(np.average(values[ok], weights=weights[ok]))
 
 
-def _activity(act) -> ParsedActivity | None:
-    """Build one activity from a complete ``<Activity>`` element; ``None`` when it has no time."""
+def _activity(act, records: _Records) -> ParsedActivity | None:
+    """Build one activity from its ``<Activity>`` element (the fields it keeps) and its records.
+
+    ``None`` when nothing dates it.
+    """
     sport = sport_from_tcx(act.get("Sport"))
     notes: list[str] = []
-    points: list[tuple] = []
-    lap_elems = [lap for lap in act if _local(lap) == "Lap"]
-    for lap in lap_elems:
-        for track in lap:
-            if _local(track) != "Track":
-                continue
-            points.extend(_trackpoint(tp) for tp in track if _local(tp) == "Trackpoint")
-    # one parse for all lap starts (per lap it was 0.5 ms: 10,000 <Lap StartTime=…/> took 5.6 s)
-    lap_starts = parse_times_utc([lap.get("StartTime") for lap in lap_elems]) if lap_elems else []
-    laps = [_lap(lap, None if t is pd.NaT else t) for lap, t in zip(lap_elems, lap_starts, strict=True)]
-    if not points and all(lp["start"] is None for lp in laps) and _time(_path_text(act, "Id")) is None:
+    points = records.points
+    if not points and not any(records.lap_starts) and _time(_path_text(act, "Id")) is None:
         return None  # nothing dates it: return before building frames (an empty <Activity/> took 2 ms)
+    lap_starts, lap = records.laps()
+    has_lap_start = bool(lap_starts.notna().any())
 
     df = pd.DataFrame.from_records(points, columns=_TP_FIELDS)
     times = parse_times_utc(df["time"].tolist())
     timed = times.notna()
-    if not timed.all():
-        notes.append(f"dropped {int((~timed).sum())} trackpoints without a readable time")
+    n_dropped = int((~timed).sum()) + records.untimed
+    if n_dropped:
+        notes.append(f"dropped {n_dropped} trackpoints without a readable time")
         df = df[timed]
         times = times[timed]
     num = {c: pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in _TP_FIELDS[1:]}
@@ -257,12 +298,11 @@ def _activity(act) -> ParsedActivity | None:
         notes.append("trackpoints re-ordered by time")
     samples = _samples(times, num, sport, notes) if len(times) else empty_samples()
 
-    lap_start = [lp["start"] for lp in laps if lp["start"] is not None]
-    lap_time = np.array([lp["time_s"] for lp in laps], dtype=float)
+    lap_time = lap["time_s"]
     if len(samples):
         start = samples["time_utc"].iloc[0]
-    elif lap_start:
-        start = min(lap_start)
+    elif has_lap_start:
+        start = lap_starts.min()
     else:
         start = _time(_path_text(act, "Id"))
     if start is None:
@@ -275,27 +315,24 @@ def _activity(act) -> ParsedActivity | None:
         order = np.argsort(times.asi8, kind="stable")
         last = device_dist[order][np.isfinite(device_dist[order])]
         distance_m = float(last[-1])
-    else:
-        lap_dist = np.array([lp["distance_m"] for lp in laps], dtype=float)
-        if np.isfinite(lap_dist).any():
-            distance_m = float(np.nansum(lap_dist))
+    elif np.isfinite(lap["distance_m"]).any():
+        distance_m = float(np.nansum(lap["distance_m"]))
     moving_s = float(np.nansum(lap_time)) if np.isfinite(lap_time).any() else None
 
     elapsed_s = None
     if len(samples) >= 2:
         elapsed_s = (samples["time_utc"].iloc[-1] - samples["time_utc"].iloc[0]).total_seconds()
-    elif lap_start:
+    elif has_lap_start:
         ends = [
-            lp["start"] + pd.Timedelta(seconds=lp["time_s"])
-            for lp in laps
-            if lp["start"] is not None and np.isfinite(lp["time_s"])
+            t + pd.Timedelta(seconds=s)
+            for t, s in zip(lap_starts, lap_time, strict=True)
+            if t is not pd.NaT and np.isfinite(s)
         ]
         if ends:
-            elapsed_s = (max(ends) - min(lap_start)).total_seconds()
+            elapsed_s = (max(ends) - lap_starts.min()).total_seconds()
 
-    avg_hr, max_hr = _heart_rate(laps, lap_time, samples)
-    run_cad = np.array([lp["avg_run_cad"] for lp in laps], dtype=float)
-    avg_cad = _weighted(run_cad, lap_time)
+    avg_hr, max_hr = _heart_rate(lap, samples)
+    avg_cad = _weighted(lap["avg_run_cad"], lap_time)
 
     return ParsedActivity(
         source_format="tcx",
@@ -346,11 +383,10 @@ def _samples(times: pd.DatetimeIndex, num: dict, sport: str, notes: list[str]) -
     )
 
 
-def _heart_rate(laps: list[dict], lap_time: np.ndarray, samples: pd.DataFrame):
+def _heart_rate(lap: dict[str, np.ndarray], samples: pd.DataFrame):
     """(avg, max) HR: from the laps when every lap with time states them, else from the points."""
+    lap_time, lap_avg, lap_max = lap["time_s"], lap["avg_hr"], lap["max_hr"]
     timed = np.isfinite(lap_time) & (lap_time > 0)
-    lap_avg = np.array([lp["avg_hr"] for lp in laps], dtype=float)
-    lap_max = np.array([lp["max_hr"] for lp in laps], dtype=float)
     hr = samples["hr_bpm"].dropna() if len(samples) else pd.Series(dtype=float)
     avg = max_ = None
     if timed.any() and np.isfinite(lap_avg[timed]).all():
@@ -372,16 +408,20 @@ def _parse(data: bytes, name: str) -> list[ParsedActivity]:
     out: list[ParsedActivity] = []
     n_activities = 0
     root = None
-    for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=_READ_AT_END):
+    records = _Records()  # of the activity being read: its records end before it does
+    for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=()):
         tag = _local(elem)
-        if tag == "Activity":
+        if tag == "Trackpoint":
+            records.add_trackpoint(elem)
+        elif tag == "Lap":
+            records.add_lap(elem)
+        elif tag == "Activity":
             n_activities += 1
-            act = _activity(elem)
+            act = _activity(elem, records)
             if act is not None:
                 out.append(act)
+            records = _Records()
             elem.clear()  # dropped by the parser too (see _role), but ``root`` holds it until later
-        elif tag in ("Course", "Workout"):
-            elem.clear()
         root = elem
     if root is None or _local(root) != "TrainingCenterDatabase":
         what = _local(root) if root is not None else "none"
@@ -421,12 +461,7 @@ def parse_tcx(data: bytes, name: str = "<bytes>") -> list[ParsedActivity]:
     FileFormatError
         Not valid XML, not a TCX file, or activities without any time.
     """
-    try:
-        return _parse(data, name)
-    except HipriskError:
-        raise
-    except Exception as exc:  # never let a parser's own exception escape
-        raise FileFormatError(name, f"unreadable TCX: {type(exc).__name__}: {exc}") from exc
+    return xmlsafe.decode_typed("TCX", _parse, data, name)
 
 
 def read_tcx(path: str | Path) -> list[ParsedActivity]:

@@ -305,7 +305,7 @@ def test_distinct_name_floods_are_refused(fmt):
     23× a document of <aN/>), however the tree is pruned: more than MAX_XML_NAMES are refused."""
     head, tail = (GPX_HEAD, GPX_TAIL) if fmt == "gpx" else (TCX_HEAD, TCX_TAIL)
     doc = head + b"".join(b"<a%d/>" % i for i in range(100_000)) + tail
-    with pytest.raises(UnsafeInputError, match="more than 1000 distinct element names"):
+    with pytest.raises(UnsafeInputError, match="more than 1000 distinct element and attribute names"):
         decode(doc, fmt, f"names.{fmt}")
     assert _peak_ratio(lambda d, n: decode(d, fmt, n), doc) < MAX_MEMORY_PER_BYTE
 
@@ -337,52 +337,124 @@ def test_junk_inside_real_files_changes_nothing_and_costs_no_memory(corpus, path
     assert _peak_ratio(parse, doc) < _peak_ratio(parse, real)  # the file is over twice as long
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="floods of the elements the decoders do read are still held (peak memory per byte, the same "
-    "with 50,000 or 100,000 copies): a read field repeated in one element (<time/> in a trkpt 12, <hr/> "
-    "in its extensions 17, <Notes/> in an Activity 10) and empty records (<trkpt/> 50, <trk/> 27, "
-    "<Trackpoint/> 27, <Lap/> 63): a point, lap or track costs a few hundred bytes of elements, tuples, "
-    "dicts and frame cells however short its XML",
-)
+#: The refusal when a record repeats a field (xmlsafe.MAX_XML_KEPT).
+HELD = "unsafe XML: more than 1000 elements held for reading at once"
+
+
 @pytest.mark.parametrize(
-    ("fmt", "inner"),
+    ("fmt", "inner", "refused"),
     [
-        ("gpx", b"<trkpt>" + b"<time/>" * 50_000 + b"</trkpt>"),
-        ("gpx", b"<trkpt><extensions>" + b"<hr/>" * 50_000 + b"</extensions></trkpt>"),
-        ("gpx", b"<trkpt/>" * 50_000),
-        ("tcx", b"<Notes/>" * 50_000),
-        ("tcx", b"<Lap/>" * 50_000),
-        ("tcx", b"<Lap><Track>" + b"<Trackpoint/>" * 50_000 + b"</Track></Lap>"),
+        ("gpx", b"<trkpt>" + b"<time/>" * 50_000 + b"</trkpt>", HELD),
+        ("gpx", b"<trkpt><extensions>" + b"<hr/>" * 50_000 + b"</extensions></trkpt>", HELD),
+        ("gpx", b"<trkpt><extensions><a>" + b"<b><hr/></b>" * 50_000 + b"</a></extensions></trkpt>", HELD),
+        ("gpx", b"<trkpt/>" * 50_000, None),
+        ("gpx", b'<trkpt lat="1" lon="2"/>' * 50_000, None),
+        ("gpx-trk", b"<trk/>" * 50_000, None),
+        ("tcx", b"<Notes/>" * 50_000, HELD),
+        ("tcx", b"<Lap/>" * 50_000, None),
+        ("tcx", b"<Lap><TotalTimeSeconds/></Lap>" * 50_000, None),
+        ("tcx", b"<Lap><Track>" + b"<Trackpoint/>" * 50_000 + b"</Track></Lap>", None),
+        ("tcx", b"<Lap><Track><Trackpoint>" + b"<Position/>" * 50_000 + b"</Trackpoint></Track></Lap>", HELD),
+        ("tcx-activities", b"<Activity/>" * 50_000, None),
     ],
-    ids=["gpx-time", "gpx-hr", "gpx-trkpt", "tcx-notes", "tcx-lap", "tcx-trackpoint"],
+    ids=[
+        "gpx-time",
+        "gpx-hr",
+        "gpx-nested-hr",
+        "gpx-trkpt",
+        "gpx-untimed-trkpt",
+        "gpx-trk",
+        "tcx-notes",
+        "tcx-lap",
+        "tcx-empty-lap-fields",
+        "tcx-trackpoint",
+        "tcx-position",
+        "tcx-activity",
+    ],
 )
-def test_floods_of_read_elements_cost_no_more_memory_than_real_files(fmt, inner):
+def test_floods_of_read_elements_cost_no_more_memory_than_real_files(fmt, inner, refused):
+    """Floods of the very elements the decoders read: a field repeated inside one record is refused
+    (a record holds a few fields, MAX_XML_KEPT), and records with nothing usable (no time) are
+    counted, never stored, so they cost no more than unread elements. Before: 10–63× the document."""
     from hiprisk.importers.gpx import parse_gpx
     from hiprisk.importers.tcx import parse_tcx
 
     if fmt == "gpx":
         doc, parse = GPX_HEAD + inner + GPX_TAIL, parse_gpx
-    else:
+    elif fmt == "gpx-trk":
+        doc, parse = b"<gpx>" + inner + b"</gpx>", parse_gpx
+    elif fmt == "tcx":
         doc, parse = TCX_HEAD + inner + TCX_TAIL, parse_tcx
+    else:
+        doc = b"<TrainingCenterDatabase><Activities>" + inner + b"</Activities></TrainingCenterDatabase>"
+        parse = parse_tcx
+    assert len(gzip.compress(doc)) < 10_000
+    with pytest.raises(FileFormatError) as info:
+        parse(doc, "flood")
+    if refused:
+        assert info.value.reason == refused
+    else:  # read, and found to hold nothing usable
+        assert not isinstance(info.value, UnsafeInputError), info.value.reason
     assert _peak_ratio(parse, doc) < MAX_MEMORY_PER_BYTE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attributes are not bounded: 50,000 distinct attribute names (one per element) cost 13x the "
-    "document in expat's and ElementTree's name tables, and one start tag with 50,000 attributes 29x "
-    "(expat holds the whole tag and ElementTree builds its dict before any event can refuse it)",
-)
 @pytest.mark.parametrize(
-    "inner",
+    ("inner", "refused"),
     [
-        b"".join(b"<a b%d='1'/>" % i for i in range(50_000)),
-        b"<a " + b" ".join(b"b%d='1'" % i for i in range(50_000)) + b"/>",
+        (
+            b"".join(b"<a b%d='1'/>" % i for i in range(50_000)),
+            "unsafe XML: more than 1000 distinct element and attribute names",
+        ),
+        (
+            b"<a " + b" ".join(b"b%d='1'" % i for i in range(50_000)) + b"/>",
+            "unsafe XML: a tag, comment or processing instruction longer than 65536 bytes",
+        ),
+        (
+            (b"<a " + b" ".join(b"b%d='1'" % i for i in range(65)) + b"/>") * 1000,
+            "unsafe XML: more than 64 attributes on one element",
+        ),
     ],
-    ids=["distinct-attribute-names", "one-tag-many-attributes"],
+    ids=["distinct-attribute-names", "one-tag-many-attributes", "tags-over-the-attribute-bound"],
 )
-def test_attribute_floods_cost_no_more_memory_than_real_files(inner):
+def test_attribute_floods_cost_no_more_memory_than_real_files(inner, refused):
+    """Attribute names count with element names (MAX_XML_NAMES), an element has at most 64
+    attributes, and a tag longer than MAX_XML_TOKEN_BYTES is refused before it ends: expat holds
+    a whole start tag and ElementTree builds its attributes before any event (it was 13–29×)."""
     from hiprisk.importers.gpx import parse_gpx
 
-    assert _peak_ratio(parse_gpx, GPX_HEAD + inner + GPX_TAIL) < MAX_MEMORY_PER_BYTE
+    doc = GPX_HEAD + inner + GPX_TAIL
+    with pytest.raises(UnsafeInputError) as info:
+        parse_gpx(doc, "attrs")
+    assert info.value.reason == refused
+    assert _peak_ratio(parse_gpx, doc) < MAX_MEMORY_PER_BYTE
+
+
+def test_records_without_a_time_change_nothing_in_a_real_file(corpus):
+    """Empty or untimed records are counted, not stored, and change no result: the notes count
+    them as dropped, as before (GPX: against their segment's share of timed points)."""
+    from hiprisk.importers.gpx import parse_gpx
+    from hiprisk.importers.tcx import parse_tcx
+
+    cases = [
+        ("gpx/514705132.gpx", b"</trkseg>", b'<trkpt lat="1" lon="2"/>' * 100 + b"<trkpt/>" * 50, 150),
+        (
+            "tcx/test.tcx",
+            b"</Track>",
+            b"<Trackpoint/>" * 100 + b"<Trackpoint><HeartRateBpm/></Trackpoint>",
+            101,
+        ),
+        ("tcx/test.tcx", b"</Lap>", b"</Lap><Lap/><Lap><Track/></Lap><Lap><Notes>x</Notes>", 0),
+    ]
+    for path, at, extra, dropped in cases:
+        parse = parse_gpx if path.endswith(".gpx") else parse_tcx
+        real = (corpus / path).read_bytes()
+        assert at in real
+        (a,), (b,) = parse(real, "real"), parse(real.replace(at, extra + at, 1), "extra")
+        pd.testing.assert_frame_equal(a.samples, b.samples)
+        for attr in ("start_utc", "distance_m", "elapsed_s", "moving_s", "avg_hr_bpm", "max_hr_bpm", "name"):
+            assert getattr(a, attr) == getattr(b, attr), (path, attr)
+        if path.endswith(".gpx"):
+            note = f"dropped {dropped} track points in segments without times"
+        else:
+            note = f"dropped {dropped} trackpoints without a readable time"
+        assert b.notes == ([note] if dropped else []) + a.notes

@@ -621,3 +621,22 @@ def test_deep_nesting_is_unsafe():
         parse_gpx(deep, "deep.gpx")
     ok = _doc(_trk(_run(minutes=2))).replace(b"<trkseg>", b"<trkseg>" + b"<a>" * 90 + b"</a>" * 90)
     assert len(parse_gpx(ok)[0].samples) == 3
+
+
+def test_unexpected_failure_becomes_a_one_line_format_error(monkeypatch):
+    import hiprisk.importers.gpx as gpx
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("boom\n  on two lines")
+
+    doc = (
+        b'<gpx><trk><trkseg><trkpt lat="1" lon="2"><time>2024-05-01T07:00:00Z</time></trkpt>'
+        b"</trkseg></trk></gpx>"
+    )
+    assert parse_gpx(doc, "x.gpx")
+    monkeypatch.setattr(gpx, "_points_frame", boom)
+    with pytest.raises(FileFormatError) as info:
+        parse_gpx(doc, name="x.gpx")
+    assert info.value.reason == "unreadable GPX: ZeroDivisionError: boom on two lines"
+    assert info.value.path == "x.gpx"
+    assert isinstance(info.value.__cause__, ZeroDivisionError)

@@ -520,3 +520,41 @@ def test_many_archives_stay_readable_under_the_open_bound(watched, monkeypatch):
     assert len(items) == 6
     assert [i.read() for i in reversed(items)] == [FAKE_FIT + bytes([i]) for i in reversed(range(6))]
     assert len(sources._OPEN) <= 2
+
+
+def test_one_bounded_gunzip_for_every_reader(monkeypatch):
+    """Archives, FIT and GPX/TCX share ``gunzip_if_needed``, each with its own limit and wording."""
+    from hiprisk.importers import fit, xmlsafe
+
+    data = bytes(3000)
+    packed, cut = gzip.compress(data), gzip.compress(data)[:-12]
+    assert sources.gunzip_if_needed(data, "a", 10, corrupt="x", too_large="y") is data  # not gzip
+    assert sources.gunzip_if_needed(packed, "a", 3000, corrupt="x", too_large="y") == data  # at the limit
+    with pytest.raises(UnsafeInputError) as info:
+        sources.gunzip_if_needed(packed, "a", 2999, corrupt="x", too_large="too big")
+    assert (info.value.path, info.value.reason) == ("a", "too big")
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(fit, "MAX_GUNZIPPED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(xmlsafe, "MAX_XML_BYTES", 1024 * 1024)
+    bomb = gzip.compress(bytes(1024 * 1024 + 1))
+    refusals = {
+        "sources": (
+            sources._gunzip_if_needed,
+            "decompressed size over 1 MiB (zip/gzip bomb?)",
+            "corrupt gzip data",
+        ),
+        "fit": (fit._gunzip_if_needed, "gzip data inflates beyond 1 MiB", "bad gzip data"),
+        "xmlsafe": (
+            xmlsafe.xml_bytes,
+            "unsafe XML: decompressed document larger than 1 MiB",
+            "not valid gzip",
+        ),
+    }
+    for what, (gunzip, too_large, corrupt) in refusals.items():
+        with pytest.raises(UnsafeInputError) as info:
+            gunzip(bomb, "b.gz")
+        assert info.value.reason == too_large, what
+        with pytest.raises(FileFormatError) as info:
+            gunzip(cut, "c.gz")
+        assert not isinstance(info.value, UnsafeInputError)
+        assert info.value.reason.startswith(f"{corrupt}: ") and "\n" not in info.value.reason, what

@@ -178,8 +178,21 @@ def test_latin1_document_is_decoded():
 # size bound and gzip
 
 
-def test_size_bound_default_is_200_mb():
-    assert xmlsafe.MAX_XML_BYTES == 200 * 1024 * 1024
+def test_size_bound_admits_a_day_at_1_hz_with_points_twice_the_fattest_real_one(corpus):
+    """The arithmetic of MAX_XML_BYTES's docstring: an activity lasts at most 24 h (sanity), and no
+    corpus file spends more than 706 bytes on one track point."""
+    per_point = []
+    for path in sorted(corpus.rglob("*")):
+        if path.suffix.lower() in (".gpx", ".tcx"):
+            doc = xmlsafe.read_xml_file(path)
+            points = doc.count(b"<Trackpoint>") + doc.count(b"<trkpt ")
+            if points:
+                per_point.append(len(doc) / points)
+    assert len(per_point) >= 20
+    assert 650 < max(per_point) < 720
+    assert xmlsafe.MAX_XML_BYTES == 128 * 1024 * 1024
+    assert 2 * max(per_point) * 24 * 3600 < xmlsafe.MAX_XML_BYTES
+    assert xmlsafe._too_large(None, "file").reason == "unsafe XML: file larger than 128 MiB"
 
 
 def test_document_over_the_bound_is_refused(monkeypatch, tmp_path):
@@ -316,18 +329,77 @@ def test_distinct_name_bound():
     again = b"<r>" + b"".join(b"<e%d/>" % (i % (n - 1)) for i in range(5 * n)) + b"</r>"
     assert len(xmlsafe.parse(again)) == 5 * n  # repeating known names costs nothing new
     over = ok[:-4] + b"<one-more/></r>"
-    with pytest.raises(UnsafeInputError, match=f"more than {n} distinct element names"):
+    with pytest.raises(UnsafeInputError) as info:
         xmlsafe.parse(over, "names.gpx")
+    assert info.value.reason == f"unsafe XML: more than {n} distinct element and attribute names"
     # a namespace makes a name distinct: ElementTree keeps "{uri}local" per namespace
     ns_flood = b"<r>" + b"".join(b'<a xmlns="urn:%d"/>' % i for i in range(n)) + b"</r>"
-    with pytest.raises(UnsafeInputError, match="distinct element names"):
+    with pytest.raises(UnsafeInputError, match="distinct element and attribute names"):
         list(xmlsafe.iterparse(ns_flood))
+
+
+def test_attribute_names_count_with_element_names():
+    """ElementTree's name cache and expat's tables hold attribute names as they hold tags."""
+    n = xmlsafe.MAX_XML_NAMES
+    ok = b"<r>" + b"".join(b"<e a%d='1'/>" % i for i in range(n - 2)) + b"</r>"  # r, e + n-2 names
+    assert len(xmlsafe.parse(ok)) == n - 2
+    assert len(list(xmlsafe.iterparse(ok, role=lambda p, t: (xmlsafe.DROP, "")))) == n - 1
+    again = b"<r>" + b"<e a0='1' a1='2'/>" * (5 * n) + b"<a0 e='x'/></r>"  # known names, either way
+    assert len(xmlsafe.parse(again)) == 5 * n + 1
+    for over in (ok[:-4] + b"<e b='1'/></r>", ok[:-4] + b"<f/></r>"):
+        with pytest.raises(UnsafeInputError) as info:
+            list(xmlsafe.iterparse(over, "names.gpx", role=lambda p, t: (xmlsafe.DROP, "")))
+        assert info.value.reason == f"unsafe XML: more than {n} distinct element and attribute names"
+
+
+def test_attributes_per_element_bound():
+    n = xmlsafe.MAX_XML_ATTRIBUTES
+    assert n == 64
+
+    def tag(k: int) -> bytes:
+        return b"<a " + b" ".join(b"b%d='%d'" % (i, i) for i in range(k)) + b"/>"
+
+    root = xmlsafe.parse(b"<r>" + tag(n) * 3 + b"</r>")
+    assert [len(e.attrib) for e in root] == [n, n, n]
+    with pytest.raises(UnsafeInputError) as info:
+        xmlsafe.parse(b"<r>" + tag(n) + tag(n + 1) + b"</r>", "attrs.gpx")
+    assert info.value.reason == "unsafe XML: more than 64 attributes on one element"
+    assert info.value.path == "attrs.gpx"
+
+
+def test_markup_length_bound_refuses_while_the_tag_is_still_being_read():
+    """A start tag (or comment) is held whole by expat before any event: one over the bound is
+    refused before it ends, so nothing builds its attributes; long text is streamed and fine."""
+    n = xmlsafe.MAX_XML_TOKEN_BYTES
+    assert n == 64 * 1024
+
+    def tag(size: int) -> bytes:
+        head = b"<a v='"
+        return head + b"x" * (size - len(head) - 3) + b"'/>"
+
+    assert len(tag(n)) == n
+    text = b"<t>" + b"y" * (4 * n) + b"</t>"
+    comment = b"<!--" + b"z" * (n - 7) + b"-->"
+    assert len(comment) == n
+    root = xmlsafe.parse(b"<r>" + tag(n) + text + comment + tag(n) + b"</r>")
+    assert [len(e.get("v") or e.text) for e in root] == [n - 9, 4 * n, n - 9]
+    # 16 kB chunks: refused at most one chunk past the bound, before the tag or comment ends
+    for long in (tag(n + 1), tag(4 * n)[:-2], b"<!--" + b"z" * (2 * n) + b"-->", b"<?pi " + b"p" * 2 * n):
+        with pytest.raises(UnsafeInputError) as info:
+            xmlsafe.parse(b"<r>" + long + b"</r>", "long.gpx")
+        assert info.value.reason == (
+            "unsafe XML: a tag, comment or processing instruction longer than 65536 bytes"
+        )
+    # the same in UTF-16: the bound is on the document's bytes, whatever its encoding
+    doc = '<?xml version="1.0" encoding="UTF-16"?><r><a v=\'' + "x" * n + "'/></r>"
+    with pytest.raises(UnsafeInputError, match="longer than 65536 bytes"):
+        xmlsafe.parse(doc.encode("utf-16"))
 
 
 def test_real_files_are_far_from_the_shape_bounds(corpus):
     """Evidence for the bounds: every corpus GPX/TCX nests at most 10 levels and uses at most 43
     element names; ten times that still leaves room for unseen exporters."""
-    depth_max = names_max = 0
+    depth_max = names_max = attributes_max = 0
     for path in sorted(corpus.rglob("*")):
         if path.suffix.lower() not in (".gpx", ".tcx"):
             continue
@@ -336,9 +408,44 @@ def test_real_files_are_far_from_the_shape_bounds(corpus):
             depth += 1 if event == "start" else -1
             depth_max = max(depth_max, depth)
             names.add(elem.tag)
+            names.update(elem.attrib)
+            attributes_max = max(attributes_max, len(elem.attrib))
         names_max = max(names_max, len(names))
     assert 5 <= depth_max <= xmlsafe.MAX_XML_DEPTH // 10
     assert 10 <= names_max <= xmlsafe.MAX_XML_NAMES // 20
+    assert 2 <= attributes_max <= xmlsafe.MAX_XML_ATTRIBUTES // 10
+
+
+def test_real_files_decode_the_same_with_a_twentieth_of_the_reading_bounds(corpus, monkeypatch):
+    """Evidence for MAX_XML_KEPT and MAX_XML_TOKEN_BYTES: every corpus GPX/TCX (they keep at most
+    19 elements at once; their longest tag is 951 bytes) still decodes, identically, with both
+    bounds divided by twenty."""
+    paths = [p for p in sorted(corpus.rglob("*")) if p.suffix.lower() in (".gpx", ".tcx")]
+    assert len(paths) >= 25
+
+    def decode_all():
+        out = []
+        for path in paths:
+            try:
+                out.append((read_gpx if path.suffix.lower() == ".gpx" else read_tcx)(path))
+            except UnsafeInputError:
+                raise
+            except FileFormatError as exc:  # the corpus's broken files, the same each time
+                out.append(exc.reason)
+        return out
+
+    normal = decode_all()
+    monkeypatch.setattr(xmlsafe, "MAX_XML_KEPT", xmlsafe.MAX_XML_KEPT // 20)
+    monkeypatch.setattr(xmlsafe, "MAX_XML_TOKEN_BYTES", xmlsafe.MAX_XML_TOKEN_BYTES // 20)
+    for a, b in zip(normal, decode_all(), strict=True):
+        if isinstance(a, str):
+            assert a == b
+        else:
+            assert [x.samples.shape for x in a] == [y.samples.shape for y in b]
+            assert [x.notes for x in a] == [y.notes for y in b]
+    monkeypatch.setattr(xmlsafe, "MAX_XML_KEPT", 18)  # and the kept bound does bite below 19
+    with pytest.raises(UnsafeInputError, match="held for reading at once"):
+        decode_all()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,14 +499,61 @@ def test_role_is_asked_once_per_context_and_tag():
     assert calls == [(None, "r"), ("r", "p"), ("p", "q"), ("r", "p"), ("p", "q")]
 
 
-def test_pruning_follows_the_parser_running_ahead():
+def test_pruning_follows_the_parser_running_ahead(monkeypatch):
     """The parser builds the tree a chunk (16 kB) ahead of the events read: an ended element is
     not its parent's last child, yet the right elements go, in document order, at any size."""
     n = 20_000
+    monkeypatch.setattr(xmlsafe, "MAX_XML_KEPT", n)
     doc = b"<r>" + b"".join(b"<b>%d</b><a>%d</a>" % (i, i) for i in range(n)) + b"</r>"
     *_, (_, root) = xmlsafe.iterparse(doc, role=_role_keep_b)  # the root's end comes last
     assert [c.text for c in root] == [str(i) for i in range(n)]
     assert {c.tag for c in root} == {"b"}
+
+
+def test_read_records_are_reported_then_removed():
+    """A READ element's end is reported whatever ``tags`` says, complete, and then freed."""
+
+    def role(parent, tag):
+        if tag == "p":
+            return xmlsafe.READ, "p"
+        return (xmlsafe.KEEP if parent == "p" else xmlsafe.DROP), ""
+
+    doc = b"<r><x/>" + b"<p><t>1</t><u/></p><q><p><t>2</t></p></q>" * 3 + b"</r>"
+    got = [
+        (e.tag, [c.tag for c in e], e.findtext("t")) for _, e in xmlsafe.iterparse(doc, role=role, tags=())
+    ]
+    assert got == [("p", ["t", "u"], "1"), ("p", ["t"], "2")] * 3 + [("r", [], None)]
+
+
+def _kept_doc(fields: int, records: int = 3) -> bytes:
+    return b"<r>" + (b"<p>" + b"<f>1</f>" * fields + b"</p>") * records + b"</r>"
+
+
+def _role_fields(parent, tag):
+    if tag == "p":
+        return xmlsafe.READ, "p"
+    if parent in ("p", "w"):
+        return (xmlsafe.KEEP if tag == "f" else xmlsafe.IF_CHILDREN), "w"
+    return xmlsafe.DROP, ""
+
+
+def test_kept_element_bound():
+    """At most MAX_XML_KEPT elements wait in the tree for a reader; a record's fields are freed
+    with the record, so only what is held at once counts, however nested."""
+    n = xmlsafe.MAX_XML_KEPT
+    assert n == 1000
+    records = [len(e) for _, e in xmlsafe.iterparse(_kept_doc(n, 5), role=_role_fields, tags={"p"})]
+    assert records == [n] * 5 + [0]
+    with pytest.raises(UnsafeInputError) as info:
+        list(xmlsafe.iterparse(_kept_doc(n + 1, 1), "kept.gpx", role=_role_fields))
+    assert info.value.reason == "unsafe XML: more than 1000 elements held for reading at once"
+    # wrappers kept for what they hold count too: 10 × (w > 10 × (w > 10 f)) is 1,110 elements
+    nested = b"<r><p>" + (b"<w>" + (b"<w>" + b"<f/>" * 10 + b"</w>") * 10 + b"</w>") * 10 + b"</p></r>"
+    with pytest.raises(UnsafeInputError, match="held for reading at once"):
+        list(xmlsafe.iterparse(nested, role=_role_fields))
+    assert sum(1 for _ in xmlsafe.iterparse(nested.replace(b"<f/>" * 10, b"<f/>" * 8), role=_role_fields))
+    # without a role the caller builds the whole tree on purpose: not bounded
+    assert len(xmlsafe.parse(_kept_doc(2 * n, 1))[0]) == 2 * n
 
 
 def test_callers_that_rearrange_the_tree_are_tolerated():
