@@ -61,25 +61,40 @@ def activity_id(sha256: str, index: int) -> str:
     return sha256[:16] if index == 0 else f"{sha256[:16]}-{index}"
 
 
-def prepare(data: bytes, fmt: str, name: str, meta: SourceMeta | None) -> tuple[str, list[NewActivity]]:
-    """Decode and summarise one file: ``(sha256, activities)``. Runs in worker processes."""
-    sha = hashlib.sha256(data).hexdigest()
+def prepare(
+    data: bytes, fmt: str, name: str, meta: SourceMeta | None, sha256: str | None = None
+) -> tuple[str, list[NewActivity]]:
+    """Decode and summarise one file: ``(sha256, activities)``. Runs in worker processes.
+
+    Each activity's ``hist`` is :func:`hiprisk.features.histogram_rows` (the store's rows), its
+    ``samples_file`` the encoded stream.
+
+    ``sha256``: the hex digest of ``data`` when the caller has it already (the import hashes every file
+    to skip known content before decoding).
+    """
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     sanity.check_bytes(data, name)
     parsed = decode(data, fmt, name)
     out = []
     for i, act in enumerate(parsed):
-        act = sanity.clean(act, name, sport=meta.sport if meta else None)  # documented repairs, noted
+        arrays = features.SampleArrays(act.samples)  # each column read once, for every step below
+        cleaned = sanity.clean(act, name, sport=meta.sport if meta else None, arrays=arrays)  # noted repairs
+        if cleaned.samples is not act.samples:
+            arrays = features.SampleArrays(cleaned.samples)
+        act = cleaned
         sanity.check(act, name)  # documented rejections (dates, > 24 h, zero length)
-        row = summarise(act, activity_id=activity_id(sha, i), file_sha256=sha, source_path=name, meta=meta)
-        hist = features.histograms(act.samples)
-        encoded = encode_samples(act.samples)  # here, in the worker: the storing process only writes bytes
+        row = summarise(
+            act, activity_id=activity_id(sha, i), file_sha256=sha, source_path=name, meta=meta, arrays=arrays
+        )
+        hist = features.histogram_rows(arrays)
+        encoded = encode_samples(arrays)  # here, in the worker: the storing process only writes bytes
         out.append(NewActivity(row=row, samples=act.samples, hist=hist, samples_file=encoded))
     return sha, out
 
 
-def _prepare_job(data: bytes, fmt: str, name: str, meta: SourceMeta | None):
+def _prepare_job(data: bytes, fmt: str, name: str, meta: SourceMeta | None, sha256: str | None = None):
     try:
-        sha, acts = prepare(data, fmt, name, meta)
+        sha, acts = prepare(data, fmt, name, meta, sha256)
     except HipriskError as exc:
         return exc
     except Exception as exc:  # a decoder bug must not stop the batch: report it against the file
@@ -175,13 +190,14 @@ def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, 
         sha = hashlib.sha256(data).hexdigest()
         known = store.file_by_sha(sha)
         if known is not None:
-            return ("known", sha)
-        return data
+            return _Known(sha)
+        return data, sha
 
-    def handle_loaded(src, loaded) -> bytes | None:
+    def handle_loaded(src, loaded) -> tuple[bytes, str] | None:
+        """``(bytes, sha256)`` of a file to decode, None when it is done with."""
         nonlocal done
-        if isinstance(loaded, tuple):
-            store.record_file(src.fingerprint, src.name, loaded[1], "duplicate", "same content")
+        if isinstance(loaded, _Known):
+            store.record_file(src.fingerprint, src.name, loaded.sha256, "duplicate", "same content")
             summary.present += 1
             done += 1
             if progress:
@@ -195,9 +211,9 @@ def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, 
     n_workers = workers or os.cpu_count() or 1
     if total < INLINE_BELOW or n_workers <= 1:
         for src in todo:
-            data = handle_loaded(src, load(src))
-            if data is not None:
-                finish(src, _prepare_job(data, src.fmt, src.name, src.meta))
+            loaded = handle_loaded(src, load(src))
+            if loaded is not None:
+                finish(src, _prepare_job(loaded[0], src.fmt, src.name, src.meta, loaded[1]))
         return
 
     window = n_workers * 3  # bounded in-flight work keeps memory flat on long histories
@@ -214,9 +230,10 @@ def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, 
                     if src is None:
                         exhausted = True
                         break
-                    data = handle_loaded(src, load(src))
-                    if data is not None:
-                        pending[pool.submit(_prepare_job, data, src.fmt, src.name, src.meta)] = src
+                    loaded = handle_loaded(src, load(src))
+                    if loaded is not None:
+                        data, sha = loaded
+                        pending[pool.submit(_prepare_job, data, src.fmt, src.name, src.meta, sha)] = src
                 if not pending:
                     continue
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -230,6 +247,13 @@ def _run(todo: list[SourceFile], store: Store, summary: ImportSummary, workers, 
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A file whose content is stored already (same SHA-256): nothing to decode."""
+
+    sha256: str
 
 
 def _exit_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:

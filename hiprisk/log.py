@@ -109,34 +109,38 @@ def summarise(
     file_sha256: str,
     source_path: str,
     meta: SourceMeta | None = None,
+    arrays: features.SampleArrays | None = None,
 ) -> dict:
     """One log row (a dict keyed by :data:`LOG_COLUMNS`) from a decoded activity.
 
     The file's own totals win where present (session distance, timer time, barometric ascent/descent);
     gaps are filled from the sample stream. An export's metadata (Strava title, type, gear) wins over the
-    file's.
+    file's. ``arrays``: the columns of ``parsed.samples`` when the caller has read them already (the
+    import shares them with the histograms and the Parquet encoding).
     """
-    s = parsed.samples
+    if arrays is not None and arrays.frame is not parsed.samples:
+        raise ValueError("arrays must be the columns of parsed.samples")
+    s = features.SampleArrays.of(parsed.samples if arrays is None else arrays)
     meta = meta or SourceMeta()
     sport = meta.sport or parsed.sport or "other"
     sub_sport = meta.sub_sport or parsed.sub_sport or ("generic" if sport == "running" else None)
-    w = features.sample_weights_s(s)
+    w = s.weights_s
 
     dist_m = _num(parsed.distance_m)
-    if not (dist_m > 0) and s["distance_m"].notna().any():
-        dist_m = float(s["distance_m"].max())
+    if not (dist_m > 0) and (~np.isnan(s["distance_m"])).any():
+        dist_m = float(np.nanmax(s["distance_m"]))
     dist_m = dist_m if np.isfinite(dist_m) else 0.0
 
     elapsed = _num(parsed.elapsed_s)
     if not np.isfinite(elapsed) and len(s):
-        elapsed = float(s["elapsed_s"].iloc[-1])
+        elapsed = float(s["elapsed_s"][-1])
     moving = _num(parsed.moving_s)
     if not np.isfinite(moving) and len(s):
         moving = features.moving_time_s(s)
     if not np.isfinite(moving):
         moving = elapsed
 
-    has_elev = bool(s["elevation_m"].notna().sum() >= 2)
+    has_elev = bool(np.count_nonzero(~np.isnan(s["elevation_m"])) >= 2)
     terr = terrain.summarise(s) if len(s) else None
     asc_calc = terr.ascent_m if terr and has_elev else float("nan")
     desc_calc = terr.descent_m if terr and has_elev else float("nan")
@@ -156,14 +160,14 @@ def summarise(
     if trail and sport == "running":
         sub_sport = "trail"
 
-    hr = s["hr_bpm"].to_numpy(dtype="float64")
+    hr = s["hr_bpm"]
     avg_hr = _num(parsed.avg_hr_bpm)
     if not np.isfinite(avg_hr):
         avg_hr = features.weighted_mean(hr, w)
     max_hr = _num(parsed.max_hr_bpm)
     if not np.isfinite(max_hr) and np.isfinite(hr).any():
         max_hr = float(np.nanmax(hr))
-    cad = s["cadence_spm"].to_numpy(dtype="float64")
+    cad = s["cadence_spm"]
     avg_cad = _num(parsed.avg_cadence_spm)
     if not np.isfinite(avg_cad) and sport in FOOT_SPORTS:
         avg_cad = features.weighted_mean(np.where(cad > 0, cad, np.nan), w)
@@ -197,7 +201,7 @@ def summarise(
         "warmup_speed_m_s": warm_speed,
         "cadence_drop_pct": features.cadence_drop_pct(s) if sport in FOOT_SPORTS else np.nan,
         "n_samples": len(s),
-        "has_gps": bool(s["lat_deg"].notna().any()),
+        "has_gps": bool((~np.isnan(s["lat_deg"])).any()),
         "device": parsed.device,
         "source_path": source_path,
         "source_format": parsed.source_format,

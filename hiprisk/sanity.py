@@ -85,6 +85,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FileFormatError
+from .features import SampleArrays
 from .importers.base import ParsedActivity
 
 __all__ = [
@@ -200,7 +201,8 @@ def _duration_s(act: ParsedActivity) -> float:
     values = [v for v in (act.elapsed_s, act.moving_s) if v is not None and np.isfinite(v)]
     samples = act.samples
     if len(samples) >= 2:
-        span = (samples["time_utc"].iloc[-1] - samples["time_utc"].iloc[0]).total_seconds()
+        times = samples["time_utc"]
+        span = (times.iloc[-1] - times.iloc[0]).total_seconds()
         if np.isfinite(span):
             values.append(span)
     return max(values, default=0.0)
@@ -255,7 +257,9 @@ def check(act: ParsedActivity, name: str, *, now: pd.Timestamp | None = None) ->
 # repairs
 
 
-def clean(act: ParsedActivity, name: str, *, sport: str | None = None) -> ParsedActivity:
+def clean(
+    act: ParsedActivity, name: str, *, sport: str | None = None, arrays: SampleArrays | None = None
+) -> ParsedActivity:
     """Repair a decoded activity by the documented rules; every repair is counted in ``notes``.
 
     Parameters
@@ -268,6 +272,9 @@ def clean(act: ParsedActivity, name: str, *, sport: str | None = None) -> Parsed
         The sport that will be logged when it differs from the file's (an export's activity type
         wins, as in :func:`hiprisk.log.summarise`); it decides whether the foot-sport teleport rule
         applies.
+    arrays : SampleArrays, optional
+        The columns of ``act.samples`` when the caller has read them already (the import shares them with
+        the log row); not used once samples were dropped.
 
     Returns
     -------
@@ -278,26 +285,45 @@ def clean(act: ParsedActivity, name: str, *, sport: str | None = None) -> Parsed
     """
     notes: list[str] = []
     samples = _clean_times(act.samples, notes)
-    samples = _clean_ranges(samples, notes)
-    samples = _clean_distance(samples, notes)
+    stream = _Stream(arrays if arrays is not None and arrays.frame is samples else SampleArrays(samples))
+    _clean_ranges(stream, notes)
+    _clean_distance(stream, notes)
     if (sport or act.sport) in FOOT_SPORTS:
-        samples = _drop_teleports(samples, notes)
-    samples = _clean_distance_jumps(samples, notes)
+        _drop_teleports(stream, notes)
+    _clean_distance_jumps(stream, notes)
+    if stream.changed:
+        samples = samples.assign(**stream.changed)
     totals = _clean_totals(act, samples, notes)
     if not notes:
         return act
     return replace(act, samples=samples, notes=[*act.notes, *notes], **totals)
 
 
+class _Stream:
+    """The columns under repair: each read from the frame once (float64), replaced whole by a rule that
+    changes it, and put back into a frame once at the end (``changed``) instead of a frame per rule."""
+
+    def __init__(self, arrays: SampleArrays):
+        self._read = arrays
+        self.changed: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The current values (read-only when not changed yet: a rule replaces, never writes in place)."""
+        values = self.changed.get(name)
+        return self._read[name] if values is None else values
+
+    def __setitem__(self, name: str, values: np.ndarray) -> None:
+        self.changed[name] = values
+
+
 def _clean_times(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Rules ``no-time`` and ``time-order``: keep only samples later than every sample before them."""
     if len(samples) == 0:
         return samples
-    times = samples["time_utc"]
-    missing = times.isna().to_numpy()
-    ns = times.to_numpy(dtype="datetime64[ns]").astype("int64")
+    lowest = np.iinfo("int64").min  # also NaT's integer value
+    ns = samples["time_utc"].to_numpy(dtype="datetime64[ns]").view("int64")
+    missing = ns == lowest
     keep = ~missing
-    lowest = np.iinfo("int64").min
     latest_before = np.concatenate([[lowest], np.maximum.accumulate(np.where(missing, lowest, ns))[:-1]])
     duplicate = keep & (ns == latest_before)
     backwards = keep & (ns < latest_before)
@@ -322,19 +348,16 @@ def _outside(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
         return np.isinf(values) | (values < bounds[0]) | (values > bounds[1])
 
 
-def _clean_ranges(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _clean_ranges(samples: _Stream, notes: list[str]) -> None:
     """Rule ``out-of-range``: sample values outside :data:`SAMPLE_BOUNDS` become missing."""
-    changed = {}
+    outside = {column: _outside(samples[column], bounds) for column, (bounds, _) in SAMPLE_BOUNDS.items()}
+    position = outside["lat_deg"] | outside["lon_deg"]  # a position is both coordinates or none
+    outside["lat_deg"] = outside["lon_deg"] = position
     for column, (bounds, what) in SAMPLE_BOUNDS.items():
-        values = samples[column].to_numpy(dtype="float64")
-        bad = _outside(values, bounds)
-        if column in ("lat_deg", "lon_deg"):  # a position is both coordinates or none
-            other = "lon_deg" if column == "lat_deg" else "lat_deg"
-            bad |= _outside(samples[other].to_numpy(dtype="float64"), SAMPLE_BOUNDS[other][0])
+        bad = outside[column]
         if bad.any():
-            changed[column] = np.where(bad, np.nan, values)
+            samples[column] = np.where(bad, np.nan, samples[column])
             notes.append(f"dropped {int(bad.sum())} {what} values outside {bounds[0]:g} to {bounds[1]:g}")
-    return samples.assign(**changed) if changed else samples
 
 
 def _longest_non_decreasing(values: np.ndarray) -> np.ndarray:
@@ -359,9 +382,9 @@ def _longest_non_decreasing(values: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _clean_distance(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _clean_distance(samples: _Stream, notes: list[str]) -> None:
     """Rules ``bad-distance`` and ``distance-backwards``."""
-    dist = samples["distance_m"].to_numpy(dtype="float64", copy=True)
+    dist = samples["distance_m"].copy()
     bad = (dist < 0) | np.isinf(dist)
     if bad.any():
         dist[bad] = np.nan
@@ -373,27 +396,26 @@ def _clean_distance(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         backwards = int((~on_run).sum())
         dist[finite[~on_run]] = np.nan
         notes.append(f"dropped {backwards} distance values going backwards")
-    if not bad.any() and not backwards:
-        return samples
-    return samples.assign(distance_m=dist)
+    if bad.any() or backwards:
+        samples["distance_m"] = dist
 
 
-def _clean_distance_jumps(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _clean_distance_jumps(samples: _Stream, notes: list[str]) -> None:
     """Rule ``distance-jump``: a gain faster than :data:`MAX_SPEED_M_S` between two consecutive
     recorded distances is removed from the cumulative distance (later values shifted down by it).
 
     The error of a cumulative column is in the step, not in the values after it: a glitch that adds
     5 km once would otherwise stay in every later value, and in the total.
     """
-    dist = samples["distance_m"].to_numpy(dtype="float64")
+    dist = samples["distance_m"]
     finite = np.flatnonzero(np.isfinite(dist))
     if len(finite) < 2:
-        return samples
-    t = samples["elapsed_s"].to_numpy(dtype="float64")[finite]
+        return
+    t = samples["elapsed_s"][finite]
     gain = np.diff(dist[finite])
     fast = gain > MAX_SPEED_M_S * np.maximum(np.diff(t), 1.0)
     if not fast.any():
-        return samples
+        return
     removed = float(gain[fast].sum())
     gain[fast] = 0.0
     out = dist.copy()
@@ -401,7 +423,7 @@ def _clean_distance_jumps(samples: pd.DataFrame, notes: list[str]) -> pd.DataFra
     notes.append(
         f"removed {int(fast.sum())} distance jumps over {MAX_SPEED_M_S:g} m/s ({removed:.0f} m in all)"
     )
-    return samples.assign(distance_m=out)
+    samples["distance_m"] = out
 
 
 def _clean_totals(act: ParsedActivity, samples: pd.DataFrame, notes: list[str]) -> dict:
@@ -434,6 +456,25 @@ def _haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype="float64")) for x in (lat1, lon1, lat2, lon2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _steps_over_m(lat: np.ndarray, lon: np.ndarray, min_m: float) -> np.ndarray:
+    """Length [m] of each step between consecutive fixes where it may exceed ``min_m``; 0 elsewhere.
+
+    Screens with an upper bound first: a path along the meridian, then along the parallel, is at least
+    the great circle, so a step is at most ``R * (|dlat| + |dlon|)`` (radians). Steps of a run (metres a
+    second) never come near ``min_m``, so the haversine runs only on the few that may: the teleport rule
+    costs a fifth as much, with the same verdicts (the bound keeps a relative margin of 1e-9 over
+    rounding, so no step above ``min_m`` is ever screened out).
+    """
+    phi = np.radians(lat)
+    lam = np.radians(lon)
+    bound = _EARTH_RADIUS_M * (np.abs(np.diff(phi)) + np.abs(np.diff(lam)))
+    maybe = np.flatnonzero(bound > min_m * (1.0 - 1e-9))
+    step = np.zeros(max(len(lat) - 1, 0))
+    if len(maybe):
+        step[maybe] = _haversine_m(lat[maybe], lon[maybe], lat[maybe + 1], lon[maybe + 1])
+    return step
 
 
 def _is_jump(lat, lon, t, a: int, b: int) -> bool:
@@ -475,7 +516,7 @@ def _teleports(lat: np.ndarray, lon: np.ndarray, t: np.ndarray) -> np.ndarray | 
     n = len(lat)
     if n < 2:
         return np.array([], dtype="int64")
-    step = _haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    step = _steps_over_m(lat, lon, TELEPORT_MIN_JUMP_M)
     dt = np.diff(t)
     with np.errstate(divide="ignore", invalid="ignore"):
         jump = (step > TELEPORT_MIN_JUMP_M) & ((dt <= 0) | (step / dt > MAX_FOOT_SPEED_M_S))
@@ -495,25 +536,25 @@ def _teleports(lat: np.ndarray, lon: np.ndarray, t: np.ndarray) -> np.ndarray | 
     return np.array(sorted(flagged), dtype="int64")
 
 
-def _drop_teleports(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _drop_teleports(samples: _Stream, notes: list[str]) -> None:
     """Rules ``gps-teleport`` and ``gps-implausible`` (foot sports only)."""
-    lat = samples["lat_deg"].to_numpy(dtype="float64")
-    lon = samples["lon_deg"].to_numpy(dtype="float64")
+    lat = samples["lat_deg"]
+    lon = samples["lon_deg"]
     fix = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
     if len(fix) < 3:
-        return samples
-    t = samples["elapsed_s"].to_numpy(dtype="float64")
+        return
+    t = samples["elapsed_s"]
     flagged = _teleports(lat[fix], lon[fix], t[fix])
     if flagged is None:
         notes.append(
             f"GPS implies over {MAX_FOOT_SPEED_M_S:g} m/s on foot in more than "
             f"{MAX_TELEPORT_SHARE:.0%} of the track: positions kept (is the sport right?)"
         )
-        return samples
+        return
     if len(flagged) == 0:
-        return samples
+        return
     bad_rows = fix[flagged]
-    dist = samples["distance_m"].to_numpy(dtype="float64", copy=True)
+    dist = samples["distance_m"].copy()
     good = np.ones(len(fix), dtype=bool)
     good[flagged] = False
     good_rows = fix[good]
@@ -533,13 +574,10 @@ def _drop_teleports(samples: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         dist[a + 1 : b] = np.minimum(dist[a + 1 : b], dist[a] + direct)
         dist[b:] -= shift
         remeasured += 1
-    out = samples.assign(
-        lat_deg=np.where(np.isin(np.arange(len(lat)), bad_rows), np.nan, lat),
-        lon_deg=np.where(np.isin(np.arange(len(lon)), bad_rows), np.nan, lon),
-        distance_m=dist,
-    )
+    samples["lat_deg"] = np.where(np.isin(np.arange(len(lat)), bad_rows), np.nan, lat)
+    samples["lon_deg"] = np.where(np.isin(np.arange(len(lon)), bad_rows), np.nan, lon)
+    samples["distance_m"] = dist
     note = f"dropped {len(bad_rows)} GPS positions implying over {MAX_FOOT_SPEED_M_S:g} m/s (teleports)"
     if remeasured:
         note += f"; GPS distance re-measured across {remeasured} of them"
     notes.append(note)
-    return out

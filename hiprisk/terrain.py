@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 
 from hiprisk.errors import ConfigError
+from hiprisk.features import SampleArrays
 
 #: A gap between two samples longer than this is a pause (timer stopped), seconds. Measured on 128
 #: fenix 6X files: while the timer runs, smart recording never left more than 56 s between records.
@@ -109,7 +110,7 @@ _EMPTY = TerrainSummary(0.0, 0.0, 0.0, 0.0, None)
 
 
 def summarise(
-    samples: pd.DataFrame,
+    samples: pd.DataFrame | SampleArrays,
     *,
     downhill_grade_pct: float = -5.0,
     steep_grade_pct: float = -10.0,
@@ -119,10 +120,11 @@ def summarise(
 
     Parameters
     ----------
-    samples : DataFrame
+    samples : DataFrame or SampleArrays
         A sample stream with the columns of :data:`hiprisk.importers.base.SAMPLE_COLUMNS` (only
-        ``time_utc``, ``distance_m``, ``lat_deg``, ``lon_deg`` and ``elevation_m`` are used; a missing
-        column counts as all NaN).
+        ``elapsed_s``, ``time_utc``, ``distance_m``, ``lat_deg``, ``lon_deg`` and ``elevation_m`` are used;
+        a missing column counts as all NaN), or its columns already read
+        (:class:`hiprisk.features.SampleArrays`).
     downhill_grade_pct : float, default -5.0
         Grade [%] below which distance counts as downhill (strictly steeper). Must be negative.
     steep_grade_pct : float, default -10.0
@@ -151,6 +153,7 @@ def summarise(
     and its measured accuracy.
     """
     _check_options(downhill_grade_pct, steep_grade_pct, window_m)
+    samples = SampleArrays.of(samples)
     n = len(samples)
     if n == 0:
         return _EMPTY
@@ -262,13 +265,14 @@ def haversine_m(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def track_distance_m(samples: pd.DataFrame) -> np.ndarray:
+def track_distance_m(samples: pd.DataFrame | SampleArrays) -> np.ndarray:
     """Cumulative distance [m] for every sample, non-decreasing; all NaN when nothing gives distance.
 
     ``distance_m`` is used when it has at least two finite values (gaps are interpolated in sample
     order, ends held); otherwise the haversine length of the GPS track (samples without a position are
     interpolated between fixes). A decreasing value (a device reset) never lowers the total.
     """
+    samples = SampleArrays.of(samples)
     n = len(samples)
     dist = _column(samples, "distance_m")
     if np.isfinite(dist).sum() >= 2:
@@ -408,20 +412,21 @@ def _check_options(downhill_grade_pct: float, steep_grade_pct: float, window_m: 
         raise ConfigError(f"window_m must be a positive length in metres, got {window_m!r}")
 
 
-def _column(samples: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in samples.columns:
+def _column(samples: SampleArrays, name: str) -> np.ndarray:
+    """A column as float64 (read-only; NaN where not a number), all NaN when the stream has none."""
+    if name not in samples:
         return np.full(len(samples), np.nan)
-    return pd.to_numeric(samples[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return samples[name]
 
 
-def _seconds(samples: pd.DataFrame) -> np.ndarray:
+def _seconds(samples: SampleArrays) -> np.ndarray:
     """Seconds since the first sample: ``elapsed_s``, else ``time_utc``, else the sample index (1 s apart)."""
     n = len(samples)
     el = _column(samples, "elapsed_s")
     if n and np.isfinite(el).all() and (np.diff(el) >= 0).all():
         return el - el[0]
-    if "time_utc" in samples.columns:
-        t = pd.to_datetime(samples["time_utc"], utc=True, errors="coerce")
+    if "time_utc" in samples.frame.columns:
+        t = pd.to_datetime(samples.frame["time_utc"], utc=True, errors="coerce")
         if n and t.notna().all() and t.is_monotonic_increasing:
             return (t - t.iloc[0]).dt.total_seconds().to_numpy(dtype=float)
     return np.arange(n, dtype=float)
@@ -448,10 +453,32 @@ def _running_median(x: np.ndarray, k: int) -> np.ndarray:
         return x.copy()
     k = min(k, n if n % 2 else n - 1)
     half = k // 2
-    out = np.median(np.lib.stride_tricks.sliding_window_view(x, k), axis=1)
-    head = [np.median(x[: 2 * i + 1]) for i in range(half)]
-    tail = [np.median(x[n - 2 * i - 1 :]) for i in range(half)][::-1]
+    if not np.isfinite(x).all():  # NaN propagates as np.median has it
+        out = np.median(np.lib.stride_tricks.sliding_window_view(x, k), axis=1)
+        head = [np.median(x[: 2 * i + 1]) for i in range(half)]
+        tail = [np.median(x[n - 2 * i - 1 :]) for i in range(half)][::-1]
+        return np.concatenate([head, out, tail])
+    if k == 5:
+        out = _median5(x[:-4], x[1:-3], x[2:-2], x[3:-1], x[4:])
+    else:
+        out = np.median(np.lib.stride_tricks.sliding_window_view(x, k), axis=1)
+    # each shrinking end window holds an odd number of values: its median is the middle one
+    head = [sorted(x[: 2 * i + 1].tolist())[i] for i in range(half)]
+    tail = [sorted(x[n - 2 * i - 1 :].tolist())[i] for i in range(half)][::-1]
     return np.concatenate([head, out, tail])
+
+
+def _median5(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Element-wise median of five finite arrays by comparisons only, so exactly one of the five values
+    (what ``np.median`` returns for an odd count), at a tenth of its cost for the running median.
+
+    Of ``min(a, b)``, ``min(c, d)``, the larger is above at least two of the four values, and of
+    ``max(a, b)``, ``max(c, d)`` the smaller is below at least two; the median of five is the median of
+    those two and ``e``.
+    """
+    lo = np.maximum(np.minimum(a, b), np.minimum(c, d))
+    hi = np.minimum(np.maximum(a, b), np.maximum(c, d))
+    return np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), e))
 
 
 def _running_mean_time(t: np.ndarray, x: np.ndarray, width_s: float) -> np.ndarray:
@@ -507,7 +534,11 @@ def _grades(
 def _piece_grades(d, e, window_m, sigma_m, grade_frac):
     """One piece: grade on every grid cell of :data:`GRID_M` metres (see module docstring, step 5)."""
     # one altitude per distinct distance (a standing runner writes many samples at one distance)
-    du, inv = np.unique(d, return_inverse=True)
+    if (np.diff(d) >= 0).all():  # the usual case (cumulative distance): runs of equal values, no sort
+        first = np.concatenate([[True], d[1:] != d[:-1]])
+        du, inv = d[first], np.cumsum(first) - 1
+    else:
+        du, inv = np.unique(d, return_inverse=True)
     eu = np.bincount(inv, weights=e) / np.bincount(inv)
     length = du[-1] - du[0]
     if length <= 0:
@@ -524,13 +555,23 @@ def _piece_grades(d, e, window_m, sigma_m, grade_frac):
     # integral of the piecewise-linear altitude from the start, at every grid edge
     integral = np.concatenate([[0.0], np.cumsum((alt[1:] + alt[:-1]) / 2 * cell)])
 
-    def box_mean(x):
-        return (np.interp(x + w / 2, edges, integral) - np.interp(x - w / 2, edges, integral)) / w
+    def at(x):
+        return np.interp(x, edges, integral)
 
     mids = edges[:-1] + cell / 2
     if length >= 2 * w:
         centre = np.clip(mids, du[0] + w, du[-1] - w)
-        grade = (box_mean(centre + w / 2) - box_mean(centre - w / 2)) / w
+        ahead, behind = centre + w / 2, centre - w / 2
+        # box means around ``ahead`` and ``behind``: their inner ends are the same points up to rounding,
+        # so the integral there is read once, and again only where rounding made the two differ
+        inner_ahead, inner_behind = ahead - w / 2, behind + w / 2
+        integral_ahead = at(inner_ahead)
+        differ = np.flatnonzero(inner_ahead != inner_behind)
+        integral_behind = integral_ahead.copy()
+        integral_behind[differ] = at(inner_behind[differ])
+        mean_ahead = (at(ahead + w / 2) - integral_ahead) / w
+        mean_behind = (integral_behind - at(behind - w / 2)) / w
+        grade = (mean_ahead - mean_behind) / w
     else:
         # room for one window but not for averaging around it: grades of the raw window, clamped inside
         centre = np.clip(mids, du[0] + w / 2, du[-1] - w / 2)

@@ -129,3 +129,48 @@ def test_sample_data_imports_cleanly(home):
     assert log["distance_km"].sum() == pytest.approx(truth["distance_m"].sum() / 1000, rel=0.01)
     assert set(log["shoe"].dropna()) == {"Road A", "Trail B"}
     assert (log["sub_sport"] == "trail").sum() == (truth["sub_sport"] == "trail").sum()
+
+
+def test_prepare_equals_the_step_by_step_pipeline(run_files):
+    """The worker's shared-columns path gives what each public function gives from the frame."""
+    _check_prepare(sorted(run_files.iterdir()))
+
+
+def test_prepare_equals_the_step_by_step_pipeline_on_real_files(corpus):
+    real = sorted((corpus / "history").glob("*.fit"))[:4] + sorted((corpus / "gpx").glob("*.gpx"))[:2]
+    _check_prepare(real + sorted((corpus / "tcx").glob("*.tcx"))[:2])
+
+
+def _check_prepare(files):
+    import hashlib
+
+    from hiprisk import features, sanity
+    from hiprisk.importers import decode
+    from hiprisk.importers.base import SourceMeta
+    from hiprisk.ingest import activity_id, prepare
+    from hiprisk.log import summarise
+    from hiprisk.store import encode_samples
+
+    for path in files:
+        data = path.read_bytes()
+        fmt = path.suffix[1:]
+        for meta in (None, SourceMeta(sport="walking", name="walk")):
+            sha, acts = prepare(data, fmt, path.name, meta)
+            assert sha == hashlib.sha256(data).hexdigest()
+            assert prepare(data, fmt, path.name, meta, sha256=sha)[0] == sha
+            decoded = decode(data, fmt, path.name)
+            assert len(acts) == len(decoded)
+            for i, (got, act) in enumerate(zip(acts, decoded, strict=True)):
+                act = sanity.clean(act, path.name, sport=meta.sport if meta else None)
+                row = summarise(
+                    act, activity_id=activity_id(sha, i), file_sha256=sha, source_path=path.name, meta=meta
+                )
+                assert got.row.keys() == row.keys()
+                for key, value in row.items():
+                    assert got.row[key] == value or (value != value and got.row[key] != got.row[key]), key
+                hist = features.histograms(act.samples)
+                assert got.hist == list(
+                    zip(hist["kind"], hist["bin"].tolist(), hist["seconds"].tolist(), strict=True)
+                )
+                assert got.samples_file == encode_samples(act.samples)
+                pd.testing.assert_frame_equal(got.samples, act.samples, check_exact=True)

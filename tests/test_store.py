@@ -159,3 +159,35 @@ def test_sweep_removes_only_old_leftovers(home):
         assert len(store.load_samples("aaaa")) == 2 * 330 + 1
         assert store.sweep_leftovers(now=now) == []
         assert store.sweep_leftovers(min_age_s=0, now=now + 1) == [".dddd.parquet.2e.tmp", "eeee.parquet"]
+
+
+def test_encoding_from_sample_arrays_is_the_same_file_as_from_the_frame():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hiprisk.features import SampleArrays
+    from hiprisk.importers.base import SAMPLE_COLUMNS
+    from hiprisk.store import encode_samples
+
+    samples = flat_run(km=0.5, cadence_spm=None).samples  # a column all missing
+    samples.loc[[3, 9], "hr_bpm"] = float("nan")
+    encoded = encode_samples(SampleArrays(samples))
+    assert encoded == encode_samples(samples)
+    # what the straightforward conversion gives: every column through pandas, NaN stored as null
+    table = pq.read_table(pa.BufferReader(encoded))
+    assert table.equals(pa.table({c: pa.Array.from_pandas(samples[c]) for c in SAMPLE_COLUMNS}))
+    assert table.column("hr_bpm").null_count == 2 and table.column("cadence_spm").null_count == len(samples)
+
+
+def test_histograms_as_rows_or_as_frame_store_the_same(home, tmp_path):
+    act = flat_run(km=3.0)
+    act.samples["hr_bpm"] = 120.0 + act.samples["elapsed_s"] % 40.0  # many bins
+    as_frame = new(act, "aaaa")
+    as_rows = NewActivity(row=as_frame.row, samples=act.samples, hist=features.histogram_rows(act.samples))
+    assert len(as_rows.hist) > 40
+    stored = []
+    for folder, activity in ((home, as_frame), (tmp_path / "other", as_rows)):
+        with Store(folder) as store:
+            store.add_file("fp", "a.fit", "s" * 64, [activity])
+            stored.append(store.load_hist().sort_values(["kind", "bin"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(stored[0], stored[1], check_exact=True)

@@ -520,3 +520,96 @@ def test_strava_gpx_gain(corpus, activity_id, gain_m):
     s = summarise(activity.samples)
     assert_clean(s)
     assert s.ascent_m == pytest.approx(gain_m, rel=0.10)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Fast paths against the straightforward implementations they replaced (bit-identical results)
+
+
+def ref_running_median(x: np.ndarray, k: int) -> np.ndarray:
+    """np.median over each centred window, windows shrinking at the ends."""
+    n = len(x)
+    if k <= 1 or n < 3:
+        return x.copy()
+    k = min(k, n if n % 2 else n - 1)
+    half = k // 2
+    out = np.median(np.lib.stride_tricks.sliding_window_view(x, k), axis=1)
+    head = [np.median(x[: 2 * i + 1]) for i in range(half)]
+    tail = [np.median(x[n - 2 * i - 1 :]) for i in range(half)][::-1]
+    return np.concatenate([head, out, tail])
+
+
+def ref_piece_grades(d, e, window_m, sigma_m, grade_frac):
+    """Grades with np.unique for the distinct distances and four reads of the integral."""
+    du, inv = np.unique(d, return_inverse=True)
+    eu = np.bincount(inv, weights=e) / np.bincount(inv)
+    length = du[-1] - du[0]
+    if length <= 0:
+        return np.array([]), np.array([])
+    spacing = length / max(len(du) - 1, 1)
+    w = terrain.grade_window_m(window_m, sigma_m, spacing, grade_frac)
+    n_cells = max(int(np.ceil(length / terrain.GRID_M)), 1)
+    cell = length / n_cells
+    if length < w:
+        return np.array([(eu[-1] - eu[0]) / length]), np.array([length])
+    edges = du[0] + cell * np.arange(n_cells + 1)
+    alt = np.interp(edges, du, eu)
+    integral = np.concatenate([[0.0], np.cumsum((alt[1:] + alt[:-1]) / 2 * cell)])
+
+    def box_mean(x):
+        return (np.interp(x + w / 2, edges, integral) - np.interp(x - w / 2, edges, integral)) / w
+
+    mids = edges[:-1] + cell / 2
+    if length >= 2 * w:
+        centre = np.clip(mids, du[0] + w, du[-1] - w)
+        grade = (box_mean(centre + w / 2) - box_mean(centre - w / 2)) / w
+    else:
+        centre = np.clip(mids, du[0] + w / 2, du[-1] - w / 2)
+        grade = (np.interp(centre + w / 2, du, eu) - np.interp(centre - w / 2, du, eu)) / w
+    return grade, np.full(n_cells, cell)
+
+
+def test_median_of_five_by_comparisons_is_the_median_for_every_order_and_tie():
+    values = np.array(np.meshgrid(*[np.arange(4.0)] * 5)).reshape(5, -1)  # 4**5 cases, ties included
+    np.testing.assert_array_equal(terrain._median5(*values), np.median(values, axis=0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(-50.0, 50.0, allow_nan=False).map(lambda v: round(v, 1)), max_size=40),
+    st.sampled_from([1, 3, 5, 7]),
+    st.booleans(),
+)
+def test_running_median_equals_np_median(values, k, with_nan):
+    x = np.array(values, dtype="float64")
+    if with_nan and len(x):
+        x[len(x) // 2] = np.nan  # not from smooth_elevation_m (finite input), but the same answer
+    np.testing.assert_array_equal(terrain._running_median(x, k), ref_running_median(x, k))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.7, 3.3, 40.0]), min_size=2, max_size=400),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([20.0, 50.0, 37.3]),
+    st.sampled_from([0.0, 0.05, 1.5]),
+    st.booleans(),
+    st.floats(0.0, 5000.0),
+)
+def test_piece_grades_equal_the_reference(steps, seed, window_m, sigma_m, shuffled, start_m):
+    d = start_m + np.cumsum(steps)  # cumulative distance, standing still where a step is 0
+    if shuffled:  # not cumulative: the general path
+        d = np.random.default_rng(seed).permutation(d)
+    e = 300.0 + np.random.default_rng(seed).normal(0.0, 3.0, len(d)).cumsum()
+    got = terrain._piece_grades(d, e, window_m, sigma_m, -0.05)
+    want = ref_piece_grades(d, e, window_m, sigma_m, -0.05)
+    for g, r in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, r)
+
+
+@pytest.mark.parametrize("gps", [False, True])
+def test_summarise_from_sample_arrays_equals_from_the_frame(gps):
+    from hiprisk.features import SampleArrays
+
+    s = course(km=3.0, grade=-0.07, noise_m=0.8, gps=gps, distance=not gps)
+    assert summarise(SampleArrays(s)) == summarise(s)

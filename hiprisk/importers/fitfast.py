@@ -663,7 +663,7 @@ def _scan_messages(data: bytes, p: int, end: int, scan: _Scan, profile: Profile)
                 n = (end - p) // size  # messages of this size that fit before the end
                 same = step_np[buf[p : p + n * size : size]] == size
                 k = n if same.all() else int(same.argmin())
-                starts.extend(range(p, p + k * size, size))
+                starts.frombytes(np.arange(p, p + k * size, size, dtype=np.int64).tobytes())  # = extend
                 p += k * size
             continue
         d = defs[int(_LOCAL[h])]
@@ -856,7 +856,8 @@ def _clock_fields(stamp: np.ndarray, noted: np.ndarray, out: dict) -> None:
 
 def _record_fields(stamp, has_stamp, rec_rows, rec_sets, rec_plans, out) -> None:
     rows = np.concatenate(rec_rows) if rec_rows else np.zeros(0, dtype=np.int64)
-    order = np.argsort(rows, kind="stable")  # message index = file order
+    # message index = file order; one record definition (the usual file) is in file order already
+    order = None if (np.diff(rows) > 0).all() else np.argsort(rows, kind="stable")
     n = rows.size
     cols = {name: np.full(n, np.nan) for name in RECORD_NAMES}
     at = 0
@@ -885,8 +886,9 @@ def _record_fields(stamp, has_stamp, rec_rows, rec_sets, rec_plans, out) -> None
         for name in RECORD_NAMES:
             cols[name][at : at + r.size] = block[name]
         at += r.size
-    cols = {name: c[order] for name, c in cols.items()}
-    rows = rows[order]
+    if order is not None:
+        cols = {name: c[order] for name, c in cols.items()}
+        rows = rows[order]
     times = np.where(has_stamp[rows], stamp[rows], -1).astype(np.float64)
     times[~has_stamp[rows]] = np.nan
     alt = np.where(np.isnan(cols["enhanced_altitude"]), cols["altitude"], cols["enhanced_altitude"])

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hiprisk
 from hiprisk import sanity
@@ -243,7 +245,7 @@ def test_hostile_heart_rate_never_reaches_the_log_or_the_histograms():
     _, (act,) = prepare(doc, "tcx", "hostile.tcx", None)
     assert act.row["max_hr"] == 152.0
     assert 140.0 <= act.row["avg_hr"] <= 152.0
-    assert act.hist["bin"].between(0, 2000).all()
+    assert all(0 <= b <= 2000 for _, b, _ in act.hist)
     assert "dropped 1 heart-rate values outside 20 to 250" in act.row["notes"]
 
 
@@ -417,3 +419,65 @@ def test_prepare_uses_the_export_sport_for_the_teleport_rule():
     true_km = base.samples["distance_m"].iloc[-1] / 1000
     assert as_run.row["distance_km"] == pytest.approx(true_km, abs=1e-3)
     assert as_ride.row["distance_km"] == pytest.approx(true_km, abs=0.01)
+
+
+# ------------------------------------------------------------------------- fast paths against references
+
+
+def ref_jumps(lat: np.ndarray, lon: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The teleport step test with the haversine of every step (what the bound screen must equal)."""
+    step = sanity._haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dt = np.diff(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (step > sanity.TELEPORT_MIN_JUMP_M) & ((dt <= 0) | (step / dt > sanity.MAX_FOOT_SPEED_M_S))
+
+
+_near_limit = st.sampled_from([19.99, 19.999999, 20.0, 20.000001, 20.01, 14.15, 14.143, -20.000001])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-25.0, 25.0) | _near_limit | st.just(1e5),  # north [m]
+            st.floats(-25.0, 25.0) | _near_limit | st.just(3e6),  # east [m] (at the start's latitude)
+            st.sampled_from([0.0, 1.0, 1.0, 2.0]),  # seconds
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    st.sampled_from([(45.0, 7.0), (0.0, -180.0), (-33.9, 179.9999), (60.0, 0.0), (89.99, 0.0)]),
+)
+def test_teleport_screen_leaves_out_only_steps_within_the_limit(steps, origin):
+    north, east, dt = (np.array(v) for v in zip(*steps, strict=True))
+    lat = np.clip(origin[0] + np.concatenate([[0.0], np.cumsum(north)]) / M_PER_DEG_LAT, -90.0, 90.0)
+    per_deg_lon = M_PER_DEG_LAT * np.cos(np.radians(origin[0]))
+    lon = origin[1] + np.concatenate([[0.0], np.cumsum(east)]) / per_deg_lon  # past ±180 too
+    t = np.concatenate([[0.0], np.cumsum(dt)])
+    step = sanity._steps_over_m(lat, lon, sanity.TELEPORT_MIN_JUMP_M)
+    full = sanity._haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    screened = step != full
+    assert (step[screened] == 0.0).all() and (full[screened] <= sanity.TELEPORT_MIN_JUMP_M).all()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jump = (step > sanity.TELEPORT_MIN_JUMP_M) & (
+            (np.diff(t) <= 0) | (step / np.diff(t) > sanity.MAX_FOOT_SPEED_M_S)
+        )
+    np.testing.assert_array_equal(jump, ref_jumps(lat, lon, t))
+
+
+def test_clean_with_the_callers_arrays_equals_clean_alone():
+    from hiprisk.features import SampleArrays
+
+    cases = [flat_run(km=0.5), gps_run(lat=displaced(gps_run().samples["lat_deg"].to_numpy(), [300], 500.0))]
+    hostile = flat_run(km=0.1)
+    hostile.samples = hostile.samples.assign(hr_bpm=np.where(np.arange(34) == 3, 1e20, 150.0))
+    cases.append(hostile)
+    late = flat_run(km=0.1)  # a duplicate time: rows dropped, the caller's arrays no longer apply
+    late.samples = make_samples(**{c: late.samples[c].to_numpy()[[0, 1, 1, 2, 3]] for c in late.samples})
+    cases.append(late)
+    for act in cases:
+        alone = sanity.clean(act, "f.fit")
+        shared = sanity.clean(act, "f.fit", arrays=SampleArrays(act.samples))
+        assert shared.notes == alone.notes
+        pd.testing.assert_frame_equal(shared.samples, alone.samples, check_exact=True)
+    assert any(sanity.clean(a, "f.fit") is not a for a in cases)
