@@ -14,7 +14,9 @@ files of the corpus, 6.8 MB, medians of 5 runs, standard-library expat, no lxml)
   measured 4–7× against gpxpy on an lxml backend);
 * it streams (points are dropped once read, points without a time only counted, and every
   element it does not read freed as soon as it ends: memory follows the timed points, not the
-  element count of a hostile file), reads any encoding expat
+  element count of a hostile file; the timed points wait as text a batch at a time,
+  :data:`POINT_BATCH`, and are kept as numeric columns, :class:`PointColumns`, 56 B a point
+  where a tuple of strings cost 300–600 B), reads any encoding expat
   knows where gpxpy decodes bytes as UTF-8 only, returns our own frame rather than gpxpy objects to
   convert, and picks Garmin, Apple and Cluetrust extension values by local name whatever their
   namespace prefix.
@@ -82,6 +84,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,10 +97,12 @@ from hiprisk.importers.base import ParsedActivity, make_samples
 
 __all__ = [
     "EARTH_RADIUS_M",
+    "POINT_BATCH",
     "RUN_STEPS_THRESHOLD_SPM",
     "SEPARATE_ACTIVITY_GAP_S",
     "TIMED_SEGMENT_SHARE",
     "WALK_STEPS_THRESHOLD_SPM",
+    "PointColumns",
     "cumulative_distance_m",
     "haversine_m",
     "parse_times_utc",
@@ -280,15 +285,153 @@ def sport_from_type(text: str | None) -> tuple[str, str | None, bool | None] | N
 # extraction
 
 
-# One track point as read: (segment, time, lat, lon, ele, hr, cad, speed), all strings but segment.
-_POINT_FIELDS = ("seg", "time_raw", "lat", "lon", "ele", "hr", "cad", "speed")
+#: Timed track points read as text before they are converted to numeric columns [points]. A point
+#: waiting as text costs about 300–600 B (a tuple of Python strings), whatever its size in the
+#: document: 48 B for ``<trkpt><time>…</time></trkpt>``, so a file of such points cost 8–10× its size
+#: when a whole segment waited. Converted, it costs 8 B per column. Real files convert in one to
+#: eight batches; a 1 h recording at 1 s is one.
+POINT_BATCH: int = 4096
+
+
+class PointColumns:
+    """Timed track points as numeric columns, converted from their text a batch at a time.
+
+    Points are appended as tuples of strings (the time first, then the fields named by ``fields``,
+    ``None`` where absent) and wait as such until :data:`POINT_BATCH` of them have arrived; the
+    batch then becomes an int64 nanosecond column for the time and a float64 column per field, and
+    its strings are freed. So memory follows the points read at 8 B per column, not their text.
+
+    :meth:`columns` returns exactly what converting each whole column at once gives:
+    :func:`parse_times_utc`, and ``pd.to_numeric(errors="coerce")`` as float64 (NaN for absent,
+    empty or unreadable text; ``"NaN"``, ``"inf"`` and ``"1e309"`` as floats; surrounding
+    whitespace ignored). That includes pandas' one column-wide rule: a column whose every value is an
+    integer is converted as integers, so ``"-0"`` is 0.0 there and −0.0 in any other column (one
+    whose values are not all integers, or mix values above 2**63 with negative ones). Each batch
+    notes whether it was all integers (of which sign) and where it read a negative zero, and
+    :meth:`columns` gives those back their sign when the whole column was not.
+
+    Parameters
+    ----------
+    fields : tuple of str
+        The numeric fields, in the order they follow the time in each point.
+    drop_unreadable_times : bool
+        Drop the points whose time cannot be read (counted in ``unreadable``) before their fields
+        are converted, as TCX does; GPX keeps them (NaT) for its timed-segment share.
+    """
+
+    __slots__ = (
+        "_drop",
+        "_fields",
+        "_ints",
+        "_neg_zeros",
+        "_pending",
+        "_times",
+        "_values",
+        "first_time",
+        "n_read",
+        "unreadable",
+    )
+
+    def __init__(self, fields: tuple[str, ...], drop_unreadable_times: bool = False) -> None:
+        self._fields = fields
+        self._drop = drop_unreadable_times
+        self._pending: list[tuple] = []
+        self._times: list[np.ndarray] = []  # int64 [ns] per batch, NaT as NaT's integer
+        self._values: list[list[np.ndarray]] = [[] for _ in fields]  # float64 per field and batch
+        # per field: [every batch all integers, some integer above 2**63 - 1, some negative integer]
+        self._ints = [[True, False, False] for _ in fields]
+        self._neg_zeros: list[list[np.ndarray]] = [[] for _ in fields]  # positions of "-0" in integer batches
+        self.first_time: str | None = None  #: the first point's time, as written
+        self.n_read = 0  #: points appended
+        self.unreadable = 0  #: points dropped for an unreadable time (``drop_unreadable_times``)
+
+    def __len__(self) -> int:
+        """The points appended (dropped ones included)."""
+        return self.n_read
+
+    def append(self, point: tuple) -> None:
+        """Add one point: ``(time, *fields)`` as strings or ``None``; the time must not be ``None``."""
+        pending = self._pending
+        if not pending and not self.n_read:
+            self.first_time = point[0]
+        pending.append(point)
+        self.n_read += 1
+        if len(pending) >= POINT_BATCH:
+            self._convert()
+
+    def _convert(self) -> None:
+        """Turn the waiting points into numeric columns and free their strings."""
+        if not self._pending:
+            return
+        text = list(zip(*self._pending, strict=True))
+        self._pending = []
+        times = parse_times_utc(text[0])
+        if self._drop:
+            readable = times.notna()
+            if not readable.all():
+                self.unreadable += int((~readable).sum())
+                times = times[readable]
+                keep = np.flatnonzero(readable)
+                text = [[column[i] for i in keep] for column in text]
+            if not len(times):
+                return
+        offset = sum(map(len, self._times))
+        self._times.append(times.asi8)
+        for column, values, ints, neg_zeros in zip(
+            text[1:], self._values, self._ints, self._neg_zeros, strict=True
+        ):
+            converted = pd.to_numeric(pd.Series(column, dtype=object), errors="coerce")
+            kind = converted.dtype.kind
+            number = converted.to_numpy(dtype=float, copy=True)  # ours to change in place
+            values.append(number)
+            if kind == "f":
+                ints[0] = False
+            else:  # all integers: "-0" read as 0, which is -0.0 if the whole column is not
+                ints[1] = ints[1] or kind == "u"
+                ints[2] = ints[2] or bool((number < 0).any())
+                zeros = np.flatnonzero(number == 0)
+                signed = [i for i in zeros if "-" in column[i]]
+                if signed:
+                    neg_zeros.append(np.asarray(signed, dtype=np.int64) + offset)
+
+    def columns(self) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+        """The time (``datetime64[ns, UTC]``, NaT where unreadable) and a float64 array per field.
+
+        The batches are joined one column at a time, each freed once joined. The arrays are the
+        caller's own (writeable, shared with nothing).
+        """
+        self._convert()
+        times = pd.to_datetime(_join(self._times, np.int64).view("datetime64[ns]"), utc=True)
+        out = {}
+        for name, values, ints, neg_zeros in zip(
+            self._fields, self._values, self._ints, self._neg_zeros, strict=True
+        ):
+            number = _join(values, float)
+            all_ints = ints[0] and not (ints[1] and ints[2])
+            if neg_zeros and not all_ints:
+                number[np.concatenate(neg_zeros)] = -0.0
+            out[name] = number
+        return pd.DatetimeIndex(times), out
+
+
+def _join(chunks: list[np.ndarray], dtype) -> np.ndarray:
+    """Concatenate ``chunks`` and empty the list (no copy for a single chunk)."""
+    if len(chunks) == 1:
+        return chunks.pop()
+    out = np.concatenate(chunks) if chunks else np.empty(0, dtype=dtype)
+    chunks.clear()
+    return out
+
+
+# One timed track point as read, all strings (``None`` where absent): time, then the numeric fields.
+_NUMBER_FIELDS = ("lat", "lon", "ele", "hr", "cad", "speed")
 
 
 @dataclass
 class _Track:
     name: str | None = None
     type: str | None = None
-    points: list[tuple] = field(default_factory=list)  # the points with a time (text), as read
+    n_points: int = 0  # how many points with a time it holds (in ``_Gpx.points``, in file order)
     untimed: int = 0  # how many points had no time at all: counted, never stored
 
 
@@ -298,6 +441,8 @@ class _Gpx:
     name: str | None = None
     tracks: list[_Track] = field(default_factory=list)
     untimed_by_seg: dict[int, int] = field(default_factory=dict)  # segment key -> points without time
+    points: PointColumns = field(default_factory=lambda: PointColumns(_NUMBER_FIELDS))
+    seg_runs: list[tuple[int, int]] = field(default_factory=list)  # (segment key, timed points), in order
 
 
 _HR_TAGS = {"hr", "heartrate", "heart_rate"}
@@ -352,21 +497,22 @@ def _child_text(elem, local: str) -> str | None:
 
 
 def _extract(data: bytes, name: str) -> _Gpx:
-    """Stream the GPX through defusedxml and collect track points as strings.
+    """Stream the GPX through defusedxml and collect the timed track points as numeric columns.
 
-    Only the ``end`` events of the records of :func:`_role` and the root are read: points wait in
-    ``seg_points`` until their ``trkseg`` ends, segments in ``trk_points`` until their ``trk``
-    ends. The parser frees each record once read and everything never read (unknown elements,
-    waypoints, routes), so memory follows the points read, not the element count. A point without
-    a time is only counted (it can never be kept, but it counts against its segment's share of
-    timed points), so a flood of empty ``<trkpt/>`` costs nothing.
+    Only the ``end`` events of the records of :func:`_role` and the root are read. Each timed point
+    goes into ``gpx.points`` (:class:`PointColumns`: text for at most :data:`POINT_BATCH` points,
+    then numbers), in file order; a segment is a run of them (``gpx.seg_runs``), counted when its
+    ``trkseg`` ends, and a track the runs since the previous track, counted when its ``trk`` ends.
+    The parser frees each record once read and everything never read (unknown elements, waypoints,
+    routes), so memory follows the points read, not the element count. A point without a time is
+    only counted (it can never be kept, but it counts against its segment's share of timed points),
+    so a flood of empty ``<trkpt/>`` costs nothing.
     """
     gpx = _Gpx()
+    points = gpx.points
     local: dict[str, str] = {}
-    seg_points: list[tuple] = []
-    seg_untimed = 0
-    trk_points: list[tuple] = []
-    trk_untimed = 0
+    seg_points = seg_untimed = 0  # of the segment being read: the last seg_points points appended
+    trk_points = trk_untimed = 0  # of the track being read, its segments' points before those
     seg_id = 0
     root = None
     for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=()):
@@ -378,19 +524,22 @@ def _extract(data: bytes, name: str) -> _Gpx:
             if point[0] is None:
                 seg_untimed += 1
             else:
-                seg_points.append(point)
+                points.append(point)
+                seg_points += 1
         elif tag == "trkseg" or (tag == "trk" and (seg_points or seg_untimed)):
             # a <trk> with points directly under it (not valid GPX, but seen): one more segment
             seg_id += 1
-            trk_points.extend((seg_id, *p) for p in seg_points)
+            if seg_points:
+                gpx.seg_runs.append((seg_id, seg_points))
+            trk_points += seg_points
             if seg_untimed:
                 gpx.untimed_by_seg[seg_id] = seg_untimed
                 trk_untimed += seg_untimed
-            seg_points, seg_untimed = [], 0
+            seg_points = seg_untimed = 0
         if tag == "trk" and (trk_points or trk_untimed):  # a track without points changes nothing
             track = _Track(_child_text(elem, "name"), _child_text(elem, "type"), trk_points, trk_untimed)
             gpx.tracks.append(track)
-            trk_points, trk_untimed = [], 0
+            trk_points = trk_untimed = 0
             elem.clear()  # dropped by the parser too (see _role), but ``root`` holds it until later
         root = elem
     if root is None or xmlsafe.local_name(root.tag) != "gpx":
@@ -454,24 +603,43 @@ def parse_times_utc(values) -> pd.DatetimeIndex:
 # assembly
 
 
-def _points_frame(gpx: _Gpx) -> pd.DataFrame:
-    """All track points of the file as one frame (strings converted), with track and segment keys."""
-    # column by column, each list of strings freed once converted: a row of objects per point
-    # (a tuple, then a frame of object cells) cost twice as much as the points themselves
-    track = np.repeat(np.arange(len(gpx.tracks)), [len(t.points) for t in gpx.tracks])
-    rows = (p for t in gpx.tracks for p in t.points)
-    columns = dict(zip(_POINT_FIELDS, map(list, zip(*rows, strict=True)), strict=True))
-    df = pd.DataFrame({"track": track, "seg": np.asarray(columns.pop("seg"), dtype=np.int64)})
-    df["time_raw"] = pd.Series(columns.pop("time_raw"), dtype=object)
-    df["time"] = parse_times_utc(df["time_raw"].tolist())
-    for col in ("lat", "lon", "ele", "hr", "cad", "speed"):
-        df[col] = _numbers(columns.pop(col))
-    return df
+def _points(gpx: _Gpx) -> dict[str, np.ndarray]:
+    """The points of the file's tracks by column: ``track``, ``seg``, ``time`` [ns] and the numbers.
+
+    The tracks' points are the first ones of ``gpx.points``: points after the last track (in a
+    ``trkseg`` outside any ``trk``) belong to none and are left out. ``time`` is int64 nanoseconds
+    since 1970 UTC (NaT's integer where unreadable). Columns rather than a frame: a frame and its
+    filtered, sorted copies cost a copy of every point each, and the sample frame built from them
+    another two (:func:`~hiprisk.importers.base.make_samples`).
+    """
+    n = sum(t.n_points for t in gpx.tracks)
+    times, numbers = gpx.points.columns()
+    seg_ids, seg_sizes = zip(*gpx.seg_runs, strict=True) if gpx.seg_runs else ((), ())
+    pts = {
+        "track": np.repeat(np.arange(len(gpx.tracks)), [t.n_points for t in gpx.tracks]),
+        "seg": np.repeat(np.asarray(seg_ids, dtype=np.int64), seg_sizes)[:n],
+        "time": times.asi8[:n],
+    }
+    del times
+    for col in _NUMBER_FIELDS:
+        pts[col] = numbers.pop(col)[:n]
+    return pts
 
 
-def _group_tracks(df: pd.DataFrame) -> list[list[int]]:
+def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    """int64 nanoseconds since 1970 (NaT's integer for NaT) → ``datetime64[ns, UTC]``."""
+    return pd.DatetimeIndex(pd.to_datetime(ns.view("datetime64[ns]"), utc=True))
+
+
+def _take(pts: dict[str, np.ndarray], rows: np.ndarray, col: str) -> np.ndarray:
+    return pts[col][rows]
+
+
+def _group_tracks(track: np.ndarray, time_ns: np.ndarray) -> list[list[int]]:
     """Tracks (by index) grouped into activities: a new group after a gap > SEPARATE_ACTIVITY_GAP_S."""
+    df = pd.DataFrame({"track": track, "time": _utc(time_ns)})
     spans = df.groupby("track")["time"].agg(["min", "max"]).sort_values("min")
+    del df
     groups: list[list[int]] = []
     end = None
     gap = pd.Timedelta(seconds=SEPARATE_ACTIVITY_GAP_S)
@@ -484,9 +652,22 @@ def _group_tracks(df: pd.DataFrame) -> list[list[int]]:
     return groups
 
 
-def _activity(gpx: _Gpx, pts: pd.DataFrame, tracks: list[int], notes: list[str]) -> ParsedActivity:
-    """One activity from the (timed) points of ``tracks``."""
-    pts = pts[pts["track"].isin(tracks)].sort_values("time", kind="stable").reset_index(drop=True)
+def _activity(gpx: _Gpx, pts: dict[str, np.ndarray], tracks: list[int], notes: list[str]) -> ParsedActivity:
+    """One activity from the (timed) points of ``tracks``, sorted by time (stable).
+
+    When ``tracks`` hold every point of ``pts`` already in time order (the usual file), the columns
+    are taken out of ``pts`` rather than copied, so that they are freed with the sample frame's
+    inputs; ``pts`` is then empty.
+    """
+    time_ns = pts["time"]
+    rows = np.flatnonzero(np.isin(pts["track"], tracks))
+    rows = rows[np.argsort(time_ns[rows], kind="stable")]
+    if len(rows) == len(time_ns) and (len(rows) < 2 or bool((np.diff(rows) > 0).all())):
+        take = pts.pop  # every point, in order: hand the columns over
+        del pts["track"]
+    else:
+        take = functools.partial(_take, pts, rows)
+    del time_ns, rows
     trks = [gpx.tracks[i] for i in tracks]
     notes = list(notes)
     types = [t.type for t in trks if t.type]
@@ -502,18 +683,22 @@ def _activity(gpx: _Gpx, pts: pd.DataFrame, tracks: list[int], notes: list[str])
     if len(tracks) > 1:
         notes.append(f"{len(tracks)} tracks read as one activity")
 
-    hr = pts["hr"].to_numpy()
-    hr = np.where(hr > 0, hr, np.nan)
-    cadence, cad_note = steps_per_minute(pts["cad"], sport)
+    lat, lon = take("lat"), take("lon")
+    distance = cumulative_distance_m(lat, lon, take("seg"))
+    hr = take("hr")  # the columns are this activity's own: changed in place, not copied
+    hr[~(hr > 0)] = np.nan
+    speed = take("speed")
+    speed[~(speed >= 0)] = np.nan  # Apple writes -1: invalid
+    cadence, cad_note = steps_per_minute(take("cad"), sport)
     if cad_note:
         notes.append(cad_note)
     samples = make_samples(
-        time_utc=pd.DatetimeIndex(pts["time"]),
-        distance_m=cumulative_distance_m(pts["lat"], pts["lon"], pts["seg"]),
-        lat_deg=pts["lat"],
-        lon_deg=pts["lon"],
-        elevation_m=pts["ele"],
-        speed_m_s=np.where(pts["speed"] >= 0, pts["speed"], np.nan),  # Apple writes -1: invalid
+        time_utc=_utc(take("time")),
+        distance_m=distance,
+        lat_deg=lat,
+        lon_deg=lon,
+        elevation_m=take("ele"),
+        speed_m_s=speed,
         hr_bpm=hr,
         cadence_spm=cadence,
     )
@@ -537,28 +722,34 @@ def _activity(gpx: _Gpx, pts: pd.DataFrame, tracks: list[int], notes: list[str])
 
 def _parse(data: bytes, name: str) -> list[ParsedActivity]:
     gpx = _extract(data, name)
-    if not any(t.points or t.untimed for t in gpx.tracks):
+    if not any(t.n_points or t.untimed for t in gpx.tracks):
         raise NotAnActivityError(name, "no track points")
-    if not any(t.points for t in gpx.tracks):
+    if not any(t.n_points for t in gpx.tracks):
         raise FileFormatError(name, "no timestamps")
-    pts = _points_frame(gpx)
-    has_time = pts["time"].notna()
-    by_seg = has_time.groupby(pts["seg"])
-    untimed = pts["seg"].map(gpx.untimed_by_seg).fillna(0).to_numpy()  # counted, not stored
-    seg_share = by_seg.transform("sum").to_numpy() / (by_seg.transform("size").to_numpy() + untimed)
-    keep = has_time.to_numpy() & (seg_share >= TIMED_SEGMENT_SHARE)
+    pts = _points(gpx)
+    has_time = pts["time"] != pd.NaT.value
+    # a segment is a run of points: its share of timed points, counting the untimed ones it had
+    seg_ids, starts, sizes = np.unique(pts["seg"], return_index=True, return_counts=True)
+    timed = np.add.reduceat(has_time.astype(np.int64), starts) if len(starts) else starts
+    untimed = np.array([gpx.untimed_by_seg.get(int(s), 0) for s in seg_ids], dtype=float)
+    seg_share = np.repeat(timed / (sizes + untimed), sizes)
+    keep = has_time & (seg_share >= TIMED_SEGMENT_SHARE)
+    del seg_share
     if not keep.any():
-        raw = pts["time_raw"].dropna()
-        if len(raw) and not has_time.any():
-            raise FileFormatError(name, f"no readable timestamps (first: {raw.iloc[0][:40]!r})")
+        if not has_time.any():  # the tracks' first point is the file's first point (_points)
+            first = gpx.points.first_time
+            raise FileFormatError(name, f"no readable timestamps (first: {first[:40]!r})")
         raise FileFormatError(name, "no timestamps")
     notes: list[str] = []
     n_untimed = sum(t.untimed for t in gpx.tracks)
     if not keep.all() or n_untimed:
         n_dropped = int((~keep).sum()) + n_untimed
         notes.append(f"dropped {n_dropped} track points in segments without times")
-        pts = pts[keep]
-    groups = _group_tracks(pts)
+        if not keep.all():
+            for col in list(pts):
+                pts[col] = pts[col][keep]
+    del has_time, keep
+    groups = _group_tracks(pts["track"], pts["time"])
     if len(groups) > 1:
         hours = SEPARATE_ACTIVITY_GAP_S / 3600
         notes.append(f"file split into {len(groups)} activities at gaps over {hours:g} h")

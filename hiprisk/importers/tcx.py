@@ -3,9 +3,11 @@
 The bytes are screened and streamed by :func:`hiprisk.importers.xmlsafe.iterparse` (defusedxml: no
 DTD, no entities, size, depth and name bounds); there is no third-party TCX library in the loop.
 Each ``<Trackpoint>`` and ``<Lap>`` is read when its end tag is, into a tuple of strings or a few
-numbers, and then dropped; each ``<Activity>`` is built when its own end tag is read. Every element
-not read (courses, workouts, unknown elements) is freed as soon as it ends, and records with nothing
-usable (a trackpoint without a time, a lap without a start or any total) are only counted, so memory
+numbers, and then dropped; trackpoints wait as strings a batch at a time and are then converted to
+numeric columns (:class:`hiprisk.importers.gpx.PointColumns`: 72 B a point where the strings
+cost 300–600 B). Each ``<Activity>`` is built when its own end tag is read. Every element not read
+(courses, workouts, unknown elements) is freed as soon as it ends, and records with nothing usable
+(a trackpoint without a time, a lap without a start or any total) are only counted, so memory
 follows the records read of one activity, not the element count of a hostile file.
 
 What is read
@@ -69,7 +71,7 @@ import pandas as pd
 from hiprisk.errors import FileFormatError, NotAnActivityError
 from hiprisk.importers import xmlsafe
 from hiprisk.importers.base import ParsedActivity, empty_samples, make_samples
-from hiprisk.importers.gpx import cumulative_distance_m, parse_times_utc, steps_per_minute
+from hiprisk.importers.gpx import PointColumns, cumulative_distance_m, parse_times_utc, steps_per_minute
 
 __all__ = ["parse_tcx", "read_tcx", "sport_from_tcx"]
 
@@ -216,7 +218,10 @@ def _trackpoint(tp) -> tuple:
 class _Records:
     """The records of one ``<Activity>`` as they are read, compact until the activity ends.
 
-    Trackpoints without a time are only counted: they are dropped anyway (with a note). Laps are
+    Trackpoints with a time go into a :class:`~hiprisk.importers.gpx.PointColumns`, which holds at
+    most a batch of them as text and the rest as numbers (some 80 B a point, where a tuple of strings
+    cost 300–600 B); those whose time cannot be read are dropped there, before their fields are
+    converted. Trackpoints without a time are only counted: they are dropped anyway (with a note). Laps are
     kept as their start (text) and five numbers in an ``array``, and a lap with none of them is
     not kept at all: it changes no total. So a flood of empty ``<Trackpoint/>`` or ``<Lap/>`` costs
     nothing, and a lap costs some 100 bytes, not a dictionary of objects.
@@ -228,7 +233,7 @@ class _Records:
     LAP_FIELDS = ("time_s", "distance_m", "avg_hr", "max_hr", "avg_run_cad")
 
     def __init__(self) -> None:
-        self.points: list[tuple] = []
+        self.points = PointColumns(_TP_FIELDS[1:], drop_unreadable_times=True)
         self.untimed = 0
         self.lap_starts: list[str | None] = []
         self.lap_values = array("d")
@@ -279,21 +284,15 @@ def _activity(act, records: _Records) -> ParsedActivity | None:
     sport = sport_from_tcx(act.get("Sport"))
     notes: list[str] = []
     points = records.points
-    if not points and not any(records.lap_starts) and _time(_path_text(act, "Id")) is None:
+    if not len(points) and not any(records.lap_starts) and _time(_path_text(act, "Id")) is None:
         return None  # nothing dates it: return before building frames (an empty <Activity/> took 2 ms)
     lap_starts, lap = records.laps()
     has_lap_start = bool(lap_starts.notna().any())
 
-    df = pd.DataFrame.from_records(points, columns=_TP_FIELDS)
-    times = parse_times_utc(df["time"].tolist())
-    timed = times.notna()
-    n_dropped = int((~timed).sum()) + records.untimed
+    times, num = points.columns()
+    n_dropped = points.unreadable + records.untimed
     if n_dropped:
         notes.append(f"dropped {n_dropped} trackpoints without a readable time")
-        df = df[timed]
-        times = times[timed]
-    num = {c: pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in _TP_FIELDS[1:]}
-    times = pd.DatetimeIndex(times)
     if len(times) and not times.is_monotonic_increasing:
         notes.append("trackpoints re-ordered by time")
     samples = _samples(times, num, sport, notes) if len(times) else empty_samples()
@@ -352,13 +351,15 @@ def _activity(act, records: _Records) -> ParsedActivity | None:
 
 
 def _samples(times: pd.DatetimeIndex, num: dict, sport: str, notes: list[str]) -> pd.DataFrame:
+    """The sample frame. Takes the columns it uses out of ``num`` (all but ``dist``, which the
+    totals read), so that each is freed as soon as the frame holds its copy."""
     dist = num["dist"]
     if not np.isfinite(dist).any() and np.isfinite(num["lat"]).any():
         order = np.argsort(times.asi8, kind="stable")
         dist = np.empty(len(times))
         dist[order] = cumulative_distance_m(num["lat"][order], num["lon"][order])
         notes.append("no DistanceMeters: distance from GPS positions")
-    run_cad, cad = num["run_cad"], num["cad"]
+    run_cad, cad = num.pop("run_cad"), num.pop("cad")
     cadence = None
     if np.isfinite(run_cad).any():
         cadence = 2.0 * run_cad
@@ -370,15 +371,18 @@ def _samples(times: pd.DatetimeIndex, num: dict, sport: str, notes: list[str]) -
             note = f"cadence not kept: {sport} <Cadence> is pedal rpm, not a step rate"
         if note:
             notes.append(note)
-    hr = num["hr"]
+    del run_cad, cad
+    hr, speed = num.pop("hr"), num.pop("speed")  # the columns' own arrays: changed in place
+    hr[~(hr > 0)] = np.nan
+    speed[~(speed >= 0)] = np.nan
     return make_samples(
         time_utc=times,
         distance_m=dist,
-        lat_deg=num["lat"],
-        lon_deg=num["lon"],
-        elevation_m=num["ele"],
-        speed_m_s=np.where(num["speed"] >= 0, num["speed"], np.nan),
-        hr_bpm=np.where(hr > 0, hr, np.nan),
+        lat_deg=num.pop("lat"),
+        lon_deg=num.pop("lon"),
+        elevation_m=num.pop("ele"),
+        speed_m_s=speed,
+        hr_bpm=hr,
         cadence_spm=cadence,
     )
 

@@ -27,14 +27,14 @@ installed (``DECODERS.md``). So:
   repeats a field 50,000 times is refused rather than held. The decoders count records with
   nothing usable (no time) instead of storing them.
 
-Measured peak memory per document byte (``tests/hardening/test_xml_attacks.py``): real files 3–6;
+Measured peak memory per document byte (``tests/hardening/test_xml_attacks.py``): real files 1–3.3;
 floods of unread elements (100,000 ``<a/>``, or nested) about 2; floods of the elements the decoders
 read (``<time/>`` or ``<hr/>`` in one point, empty ``<trkpt/>``, ``<Lap/>``, ``<Trackpoint/>``,
 ``<Notes/>``, ``<trk/>``) at most 3, where they were 10–63; attribute floods under 1, where they were
-13–29. Still above the real files: floods of minimal *valid* records (a 48-byte
-``<trkpt><time>…</time></trkpt>`` costs 8–10× in the frame the decoder builds, a minimal timed TCX
-trackpoint about 8×), i.e. about 1.3 GB at :data:`MAX_XML_BYTES`: records are read as Python
-strings before they become columns.
+13–29. Floods of minimal *valid* records (50,000 48-byte ``<trkpt><time>…</time></trkpt>``, each
+with its own time) are activities, read at up to 4 (9.4 when the points of a segment waited as Python
+strings): the decoders convert timed points to numeric columns in batches as they stream
+(:class:`hiprisk.importers.gpx.PointColumns`), and what remains is the sample frame itself.
 
 Gzip is recognised by its magic bytes (``1f 8b``), never by the file name, in both
 :func:`read_xml_file` and :func:`xml_bytes`, so ``parse_gpx`` / ``parse_tcx`` also accept the

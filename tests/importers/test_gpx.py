@@ -634,9 +634,123 @@ def test_unexpected_failure_becomes_a_one_line_format_error(monkeypatch):
         b"</trkseg></trk></gpx>"
     )
     assert parse_gpx(doc, "x.gpx")
-    monkeypatch.setattr(gpx, "_points_frame", boom)
+    monkeypatch.setattr(gpx, "_points", boom)
     with pytest.raises(FileFormatError) as info:
         parse_gpx(doc, name="x.gpx")
     assert info.value.reason == "unreadable GPX: ZeroDivisionError: boom on two lines"
     assert info.value.path == "x.gpx"
     assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+# ---------------------------------------------------------------------------------------------
+# points converted in batches
+
+
+_ODD_NUMBERS = [
+    None,
+    "",
+    " ",
+    "1",
+    "-0",
+    " -0 ",
+    "-00",
+    "+0",
+    "0",
+    "-1",
+    "1.5",
+    "NaN",
+    "inf",
+    "1e309",
+    "1_000",
+    "0x10",
+    "abc",
+    " 12 ",
+    "9223372036854775808",
+    "99999999999999999999",
+    "150",
+]
+_ODD_TIMES = [
+    "2026-01-01T10:00:00Z",
+    " 2026-01-01T10:00:00.123456789+02:00 ",
+    "2026-01-01T10:00:00",
+    "now",
+    "garbage",
+    "1601-01-01T00:00:00Z",
+    "2262-04-11T23:47:16.854775808Z",
+    "",
+]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 4096])
+@pytest.mark.parametrize("drop", [False, True])
+def test_point_columns_convert_in_batches_as_whole_columns_do(monkeypatch, batch, drop):
+    """Batches give, bit for bit, what one conversion of each whole column gives: pandas reads a
+    column of integers as integers ("-0" → 0.0) and any other column as floats ("-0" → −0.0), so
+    a batch of integers must get its signs back when another batch (or a mix of values over 2**63
+    and negative ones) makes the column a float one."""
+    from hiprisk.importers import gpx
+
+    monkeypatch.setattr(gpx, "POINT_BATCH", batch)
+    rng = np.random.default_rng(8)
+    columns = {
+        "odd": list(rng.choice(np.array(_ODD_NUMBERS, dtype=object), 40)),
+        "ints": ["-0", "1", "-0", "150", "0", " -0 "] * 3,  # integers only: every "-0" is 0.0
+        "ints then a float": ["-0", "1", "-0", "2"] * 4 + ["1.5"],
+        "over 2**63 then negative": ["-0", "9223372036854775808", "-0", "5"] * 2 + ["-1", "-0"],
+        "negative then over 2**63": ["-1", "-0", "3"] * 3 + ["18446744073709551615", "-0"],
+    }
+    for name, values in columns.items():
+        times = list(rng.choice(np.array(_ODD_TIMES, dtype=object), len(values)))
+        points = gpx.PointColumns(("x", "y"), drop_unreadable_times=drop)
+        for t, v in zip(times, values, strict=True):
+            points.append((t, v, v))
+        got_times, got = points.columns()
+
+        want_times = parse_times_utc(times)
+        readable = want_times.notna() if drop else np.ones(len(times), dtype=bool)
+        kept = [v for v, ok in zip(values, readable, strict=True) if ok]
+        want = pd.to_numeric(pd.Series(kept, dtype=object), errors="coerce").to_numpy(dtype=float)
+        assert got_times.equals(want_times[readable]) and got_times.dtype == want_times.dtype, name
+        assert got["x"].tobytes() == want.tobytes() and got["y"].tobytes() == want.tobytes(), name
+        assert points.unreadable == (int((~readable).sum()) if drop else 0)
+        assert points.first_time == times[0] and len(points) == len(values)
+    assert np.signbit(gpx.PointColumns(("x",)).columns()[1]["x"]).size == 0  # nothing appended
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7])
+def test_tracks_and_segments_across_batches_decode_as_in_one(monkeypatch, batch):
+    """Segments, tracks, untimed and unreadable points spread over many batches: the same
+    activities as one batch, down to the bit (and the same refusal for a file of unreadable times)."""
+    from hiprisk.importers import gpx
+
+    def point(i, time=None, ele="-0"):
+        time = time or f"2024-05-01T07:{i // 60:02d}:{i % 60:02d}Z"
+        return f'<trkpt lat="45.{i:03d}" lon="14.0"><ele>{ele}</ele><time>{time}</time></trkpt>'.encode()
+
+    segs = [
+        b"".join(point(i) for i in range(0, 11)) + b"<trkpt/>",
+        b"".join(point(i, "bad" if i % 5 == 0 else None) for i in range(11, 30)),
+        b"".join(point(i, ele="1.5" if i == 40 else "2") for i in range(30, 45)),
+    ]
+    doc = (
+        b"<gpx><trk><trkseg>" + segs[0] + b"</trkseg><trkseg>" + segs[1] + b"</trkseg></trk>"
+        b"<trk><type>9</type><trkseg>" + segs[2] + b"</trkseg>" + point(50) + b"</trk>"
+        b"<trkseg>" + point(60) + b"</trkseg></gpx>"
+    )
+    unreadable = (
+        b"<gpx><trk><trkseg>" + b"".join(point(i, f"x{i}") for i in range(9)) + b"</trkseg></trk></gpx>"
+    )
+    (want,) = parse_gpx(doc)
+    with pytest.raises(FileFormatError) as want_error:
+        parse_gpx(unreadable)
+    monkeypatch.setattr(gpx, "POINT_BATCH", batch)
+    (got,) = parse_gpx(doc)
+    pd.testing.assert_frame_equal(got.samples, want.samples, check_exact=True)
+    for column in ("elevation_m", "distance_m"):  # −0.0 and 0.0 compare equal: compare the bits
+        assert got.samples[column].to_numpy().tobytes() == want.samples[column].to_numpy().tobytes()
+    assert np.signbit(got.samples["elevation_m"]).any()  # "-0" in a float column is −0.0
+    assert (got.notes, got.sport, got.elapsed_s) == (want.notes, want.sport, want.elapsed_s)
+    assert "dropped 4 track points in segments without times" in got.notes  # 3 unreadable, 1 untimed
+    with pytest.raises(FileFormatError) as got_error:
+        parse_gpx(unreadable)
+    assert got_error.value.reason == want_error.value.reason == "no readable timestamps (first: 'x0')"

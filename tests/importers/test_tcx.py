@@ -442,3 +442,41 @@ def test_deep_nesting_is_unsafe():
     deep = _tcx([_tp(t) for t in _times(3)]).replace(b"<Track>", b"<Track>" + b"<a>" * 101 + b"</a>" * 101)
     with pytest.raises(UnsafeInputError, match="nesting deeper than 100 levels"):
         parse_tcx(deep, "deep.tcx")
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7])
+def test_trackpoints_across_batches_decode_as_in_one(monkeypatch, batch):
+    """Trackpoints converted a few at a time (``gpx.POINT_BATCH``): unreadable times dropped before
+    their fields are read, out-of-order points, a "-0" in a column that is not all integers, two
+    activities: the same activities as one batch, down to the bit."""
+    from hiprisk.importers import gpx
+
+    def times(start, n):
+        return [f"2024-05-01T07:{i // 60:02d}:{i % 60:02d}Z" for i in range(start, start + n)]
+
+    first = [
+        _tp(t, lat=45 + i / 1000, dist="-0" if i % 4 else i, hr=140 + i) for i, t in enumerate(times(0, 13))
+    ]
+    first[5] = _tp("not a time", dist=1.5, hr=200)  # dropped: its 1.5 must not make "dist" a float column
+    first[2], first[9] = first[9], first[2]
+    second = [_tp(t, dist="-0" if i % 2 else "0.5", run_cad=85) for i, t in enumerate(times(100, 11))]
+    doc = _tcx(first).replace(
+        b"</Activities>", _tcx(second).split(b"<Activities>")[1].split(b"</Activities>")[0] + b"</Activities>"
+    )
+    want = parse_tcx(doc)
+    monkeypatch.setattr(gpx, "POINT_BATCH", batch)
+    got = parse_tcx(doc)
+    assert len(got) == len(want) == 2
+    for a, b in zip(got, want, strict=True):
+        pd.testing.assert_frame_equal(a.samples, b.samples, check_exact=True)
+        for column in a.samples.columns[1:]:  # −0.0 and 0.0 compare equal: compare the bits
+            assert a.samples[column].to_numpy().tobytes() == b.samples[column].to_numpy().tobytes(), column
+        assert (a.notes, a.distance_m, a.elapsed_s, a.avg_hr_bpm) == (
+            b.notes,
+            b.distance_m,
+            b.elapsed_s,
+            b.avg_hr_bpm,
+        )
+    assert "dropped 1 trackpoints without a readable time" in got[0].notes
+    assert not np.signbit(got[0].samples["distance_m"]).any()  # integers only: "-0" is 0.0
+    assert np.signbit(got[1].samples["distance_m"]).any()  # with "0.5" beside it: −0.0
