@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,9 @@ class ParsedActivity:
     notes: list[str] = field(default_factory=list)  # e.g. "dropped 3 samples with time going backwards"
 
 
+_FLOAT_COLUMNS = tuple(c for c in SAMPLE_COLUMNS if c != "time_utc")
+
+
 def empty_samples() -> pd.DataFrame:
     """An empty sample stream with the right columns and dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in SAMPLE_COLUMNS.items()})
@@ -86,24 +90,56 @@ def make_samples(**columns) -> pd.DataFrame:
 
     ``time_utc`` may be anything ``pd.to_datetime(utc=True)`` reads. Missing columns become NaN,
     ``elapsed_s`` is derived from ``time_utc`` when absent, and rows are sorted by time.
+
+    Every decoder calls this once per activity, so it is built for speed without changing a bit of the
+    result: times that are already ``datetime64[ns, UTC]`` (the FIT decoder's) are not converted again,
+    order is checked in numpy, and ``elapsed_s`` is computed before the frame is built (pandas' own
+    ``total_seconds`` on the time array, so it is exactly what the frame's ``.dt.total_seconds()`` gives)
+    so that the frame is built once with all its float columns in one block. Unsorted or NaT-holding
+    times, rare, take pandas' stable sort as they always did.
     """
     unknown = set(columns) - set(SAMPLE_COLUMNS)
     if unknown:
         raise ValueError(f"unknown sample columns: {sorted(unknown)}")
-    time = pd.to_datetime(columns.pop("time_utc"), utc=True)
+    time = _utc_ns(columns.pop("time_utc"))
     n = len(time)
-    data = {"time_utc": pd.DatetimeIndex(time).as_unit("ns")}
-    for name in SAMPLE_COLUMNS:
-        if name == "time_utc":
-            continue
+    derive_elapsed = "elapsed_s" not in columns and n > 0
+    data: dict = {"time_utc": time}
+    for name in _FLOAT_COLUMNS:
         values = columns.get(name)
         data[name] = np.full(n, np.nan) if values is None else np.asarray(values, dtype="float64")
-    df = pd.DataFrame(data)
-    if n and not df["time_utc"].is_monotonic_increasing:
-        df = df.sort_values("time_utc", kind="stable").reset_index(drop=True)
-    if "elapsed_s" not in columns and n:
-        df["elapsed_s"] = (df["time_utc"] - df["time_utc"].iloc[0]).dt.total_seconds()
-    return df
+    if not n:
+        return pd.DataFrame(data)
+    ns = time.asi8  # int64 nanoseconds, NaT as the smallest int64
+    if time.isna().any() or (np.diff(ns) < 0).any():
+        # what ``is_monotonic_increasing`` refuses (any NaT, any step back): pandas' stable sort, NaT last
+        df = pd.DataFrame(data).sort_values("time_utc", kind="stable").reset_index(drop=True)
+        if derive_elapsed:
+            df["elapsed_s"] = _elapsed_s(df["time_utc"].array)
+        return df
+    if derive_elapsed:
+        data["elapsed_s"] = _elapsed_s(time)
+    return pd.DataFrame(data)
+
+
+def _utc_ns(values) -> pd.api.extensions.ExtensionArray:
+    """``values`` as a ``datetime64[ns, UTC]`` array: as given when it is one already (no copy: the frame
+    constructor copies), else through ``pd.to_datetime(utc=True)``."""
+    dtype = getattr(values, "dtype", None)
+    if (
+        isinstance(values, (pd.DatetimeIndex, pd.Series))
+        and isinstance(dtype, pd.DatetimeTZDtype)
+        and dtype.unit == "ns"
+        and dtype.tz is UTC  # the very tz object pd.to_datetime(utc=True) gives
+    ):
+        return values.array
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").array
+
+
+def _elapsed_s(time) -> np.ndarray:
+    """Seconds since the first sample: the array form of ``(t - t.iloc[0]).dt.total_seconds()`` (same
+    pandas arithmetic: NaT gives NaN, overflow raises), without building a Series."""
+    return (time - time[0]).total_seconds()
 
 
 #: File formats hiprisk decodes, by the extension left after stripping ``.gz``.

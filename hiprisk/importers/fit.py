@@ -705,14 +705,17 @@ def _samples(times: np.ndarray, cols: dict, sport: str) -> tuple[pd.DataFrame, l
     """One activity's sample stream: sorted, one row per timestamp, cadence in steps/min."""
     notes: list[str] = []
     keep = ~np.isnan(times)
-    times = times[keep]
+    if not keep.all():  # (a mask copies every column: only when a record has no time)
+        times = times[keep]
+        cols = {c: a[keep] for c, a in cols.items()}
     if times.size == 0:
         return empty_samples(), notes
-    cols = {c: a[keep] for c, a in cols.items()}
+    cols = dict(cols)  # the caller's dict stays as it was
     strides = cols.pop("strides_per_min")
     cols["cadence_spm"] = 2.0 * strides if sport in _FOOT_SPORTS else np.full(times.size, np.nan)
-    if np.any(np.diff(times) < 0):
-        backwards = int((np.diff(times) < 0).sum())
+    steps = np.diff(times)
+    if np.any(steps < 0):
+        backwards = int((steps < 0).sum())
         notes.append(f"sorted {backwards} records with time going backwards")
         order = np.argsort(times, kind="stable")
         times = times[order]
@@ -727,7 +730,9 @@ def _samples(times: np.ndarray, cols: dict, sport: str) -> tuple[pd.DataFrame, l
         notes.append(f"merged {int(dup.sum())} records with duplicate timestamps (later values win)")
         times = merged.index.to_numpy(dtype="float64")
         cols = {c: merged[c].to_numpy(dtype="float64") for c in cols}
-    time_utc = pd.to_datetime(np.round((times + FIT_EPOCH_UNIX_S) * 1e9).astype("int64"), unit="ns", utc=True)
+    ns = np.round((times + FIT_EPOCH_UNIX_S) * 1e9).astype("int64")
+    # already datetime64[ns, UTC], so make_samples takes it as it is (no second conversion)
+    time_utc = pd.DatetimeIndex(ns.view("datetime64[ns]"), tz="UTC")
     return make_samples(time_utc=time_utc, **cols), notes
 
 

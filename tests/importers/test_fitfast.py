@@ -641,9 +641,22 @@ def test_damaged_bytes_fast_path_agrees_or_declines(data):
     check_same(bytes(raw), handled=False)
 
 
-@pytest.mark.parametrize("size", [0, 1, 13, 1023, 1024, 1025, 4097, 100_001])
+@pytest.mark.parametrize(
+    "size",
+    # around the byte-loop threshold (512), the lane (32 bytes) and the lane group (4,096 bytes)
+    [0, 1, 13, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097, 8191, 8192, 8193, 100_001, 1_000_003],
+)
 def test_vectorised_crc_equals_fitparse_crc(size):
     from fitparse.records import Crc
 
     data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
     assert fit_crc(data) == Crc.calculate(data)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=0, max_size=20_000))
+def test_vectorised_crc_equals_fitparse_crc_on_any_bytes(data):
+    from fitparse.records import Crc
+
+    assert fit_crc(data) == Crc.calculate(data)
+    assert fit_crc(bytearray(data)) == fit_crc(memoryview(data)) == fit_crc(data)
