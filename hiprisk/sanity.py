@@ -86,6 +86,7 @@ import pandas as pd
 
 from .errors import FileFormatError
 from .features import SampleArrays
+from .geo import EARTH_RADIUS_M, haversine_m
 from .importers.base import ParsedActivity
 
 __all__ = [
@@ -147,8 +148,6 @@ TOTAL_BOUNDS: tuple[tuple[str, str, tuple[float, float]], ...] = (
     ("max_hr_bpm", "maximum HR", SAMPLE_BOUNDS["hr_bpm"][0]),
     ("avg_cadence_spm", "average cadence", (1.0, SAMPLE_BOUNDS["cadence_spm"][0][1])),
 )
-
-_EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass(frozen=True)
@@ -452,12 +451,6 @@ def _clean_totals(act: ParsedActivity, samples: pd.DataFrame, notes: list[str]) 
     return out
 
 
-def _haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype="float64")) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _steps_over_m(lat: np.ndarray, lon: np.ndarray, min_m: float) -> np.ndarray:
     """Length [m] of each step between consecutive fixes where it may exceed ``min_m``; 0 elsewhere.
 
@@ -469,11 +462,11 @@ def _steps_over_m(lat: np.ndarray, lon: np.ndarray, min_m: float) -> np.ndarray:
     """
     phi = np.radians(lat)
     lam = np.radians(lon)
-    bound = _EARTH_RADIUS_M * (np.abs(np.diff(phi)) + np.abs(np.diff(lam)))
+    bound = EARTH_RADIUS_M * (np.abs(np.diff(phi)) + np.abs(np.diff(lam)))
     maybe = np.flatnonzero(bound > min_m * (1.0 - 1e-9))
     step = np.zeros(max(len(lat) - 1, 0))
     if len(maybe):
-        step[maybe] = _haversine_m(lat[maybe], lon[maybe], lat[maybe + 1], lon[maybe + 1])
+        step[maybe] = haversine_m(lat[maybe], lon[maybe], lat[maybe + 1], lon[maybe + 1])
     return step
 
 
@@ -484,7 +477,7 @@ def _is_jump(lat, lon, t, a: int, b: int) -> bool:
         math.sin((p2 - p1) / 2) ** 2
         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon[b] - lon[a]) / 2) ** 2
     )
-    d = 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
+    d = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
     dt = abs(t[b] - t[a])
     return d > TELEPORT_MIN_JUMP_M and (dt <= 0 or d / dt > MAX_FOOT_SPEED_M_S)
 
@@ -565,11 +558,11 @@ def _drop_teleports(samples: _Stream, notes: list[str]) -> None:
         if not len(inside) or not (np.isfinite(dist[a]) and np.isfinite(dist[b])):
             continue
         path = np.concatenate([[a], inside, [b]])
-        via = float(_haversine_m(lat[path[:-1]], lon[path[:-1]], lat[path[1:]], lon[path[1:]]).sum())
+        via = float(haversine_m(lat[path[:-1]], lon[path[:-1]], lat[path[1:]], lon[path[1:]]).sum())
         gain = dist[b] - dist[a]
         if abs(gain - via) > 1.0 + 0.01 * via:
             continue  # the device's own distance: not derived from these positions
-        direct = float(_haversine_m(lat[a], lon[a], lat[b], lon[b]))
+        direct = float(haversine_m(lat[a], lon[a], lat[b], lon[b]))
         shift = gain - direct
         dist[a + 1 : b] = np.minimum(dist[a + 1 : b], dist[a] + direct)
         dist[b:] -= shift

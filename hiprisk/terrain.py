@@ -67,6 +67,7 @@ import pandas as pd
 
 from hiprisk.errors import ConfigError
 from hiprisk.features import SampleArrays
+from hiprisk.geo import haversine_m
 
 #: A gap between two samples longer than this is a pause (timer stopped), seconds. Measured on 128
 #: fenix 6X files: while the timer runs, smart recording never left more than 56 s between records.
@@ -89,9 +90,6 @@ TRAIL_CLIMB_M_PER_KM = 40.0
 TRAIL_GRADE_SD_PCT = 6.0
 #: Trail heuristic: least distance with altitude for any verdict, km.
 TRAIL_MIN_KM = 1.0
-
-#: Mean Earth radius, metres (IUGG).
-EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass(frozen=True)
@@ -253,16 +251,6 @@ def infer_trail(
 
 # --------------------------------------------------------------------------------------------------
 # Building blocks (pure functions on numpy arrays)
-
-
-def haversine_m(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
-    """Great-circle distance [m] between WGS84 points, haversine formula on a sphere of radius
-    :data:`EARTH_RADIUS_M` (Sinnott 1984). Arrays broadcast; NaN in, NaN out."""
-    lat1, lon1, lat2, lon2 = (
-        np.radians(np.asarray(x, dtype=float)) for x in (lat1_deg, lon1_deg, lat2_deg, lon2_deg)
-    )
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def track_distance_m(samples: pd.DataFrame | SampleArrays) -> np.ndarray:

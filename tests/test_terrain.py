@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiprisk import terrain
+from hiprisk import geo, terrain
 from hiprisk.errors import ConfigError
 from hiprisk.importers.base import empty_samples, make_samples
 from hiprisk.terrain import TerrainSummary, summarise
@@ -50,7 +50,7 @@ def course(
     if distance:
         cols["distance_m"] = d
     if gps:  # northwards along a meridian: 1 m = 1 / (R * pi / 180) degrees of latitude
-        cols["lat_deg"] = 45.0 + d / (terrain.EARTH_RADIUS_M * math.pi / 180.0)
+        cols["lat_deg"] = 45.0 + d / (geo.EARTH_RADIUS_M * math.pi / 180.0)
         cols["lon_deg"] = np.full(n, 7.0)
     return make_samples(**cols)
 
@@ -273,8 +273,8 @@ def test_stream_without_time_column():
 
 
 def test_haversine_quarter_meridian():
-    assert terrain.haversine_m(0.0, 0.0, 90.0, 0.0) == pytest.approx(math.pi / 2 * terrain.EARTH_RADIUS_M)
-    assert terrain.haversine_m(0.0, 0.0, 0.0, 180.0) == pytest.approx(math.pi * terrain.EARTH_RADIUS_M)
+    assert geo.haversine_m(0.0, 0.0, 90.0, 0.0) == pytest.approx(math.pi / 2 * geo.EARTH_RADIUS_M)
+    assert geo.haversine_m(0.0, 0.0, 0.0, 180.0) == pytest.approx(math.pi * geo.EARTH_RADIUS_M)
 
 
 # ---------------------------------------------------------------------------------------------------

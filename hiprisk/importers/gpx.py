@@ -92,6 +92,7 @@ import numpy as np
 import pandas as pd
 
 from hiprisk.errors import FileFormatError, NotAnActivityError
+from hiprisk.geo import EARTH_RADIUS_M, haversine_m
 from hiprisk.importers import xmlsafe
 from hiprisk.importers.base import ParsedActivity, make_samples
 
@@ -112,7 +113,6 @@ __all__ = [
 ]
 
 #: Mean Earth radius (IUGG R1) [m].
-EARTH_RADIUS_M: float = 6_371_008.8
 #: A track starting more than this long after all earlier tracks ended is a separate activity [s].
 SEPARATE_ACTIVITY_GAP_S: float = 6 * 3600.0
 #: A segment counts as timed when at least this share of its points has a readable time (gpxpy's
@@ -140,33 +140,6 @@ _RUN_SUBSPORT_WORDS = ("trail", "treadmill", "track", "street", "indoor", "virtu
 
 # --------------------------------------------------------------------------------------------
 # geometry
-
-
-def haversine_m(lat1_deg, lon1_deg, lat2_deg, lon2_deg, radius_m: float = EARTH_RADIUS_M):
-    """Great-circle distance between points on a sphere [m] (vectorised).
-
-    Parameters
-    ----------
-    lat1_deg, lon1_deg, lat2_deg, lon2_deg : float or array_like
-        WGS84 coordinates [deg].
-    radius_m : float
-        Sphere radius [m]; the mean Earth radius by default.
-
-    Returns
-    -------
-    numpy.ndarray or float
-        Distance [m]; NaN where a coordinate is NaN.
-
-    References
-    ----------
-    .. [1] R. W. Sinnott, "Virtues of the Haversine", Sky and Telescope 68(2):159, 1984.
-    """
-    lat1 = np.radians(lat1_deg)
-    lat2 = np.radians(lat2_deg)
-    dlat = lat2 - lat1
-    dlon = np.radians(np.asarray(lon2_deg, dtype=float) - np.asarray(lon1_deg, dtype=float))
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
-    return 2 * radius_m * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def cumulative_distance_m(lat_deg, lon_deg, segment=None) -> np.ndarray:

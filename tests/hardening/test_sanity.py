@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 import hiprisk
 from hiprisk import sanity
 from hiprisk.errors import FileFormatError
+from hiprisk.geo import haversine_m
 from hiprisk.importers import decode
 from hiprisk.importers.base import ParsedActivity, SourceMeta, make_samples
-from hiprisk.importers.gpx import cumulative_distance_m, haversine_m
+from hiprisk.importers.gpx import cumulative_distance_m
 from hiprisk.ingest import prepare
 
 from ..helpers import flat_run
@@ -426,7 +427,7 @@ def test_prepare_uses_the_export_sport_for_the_teleport_rule():
 
 def ref_jumps(lat: np.ndarray, lon: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The teleport step test with the haversine of every step (what the bound screen must equal)."""
-    step = sanity._haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    step = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
     dt = np.diff(t)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (step > sanity.TELEPORT_MIN_JUMP_M) & ((dt <= 0) | (step / dt > sanity.MAX_FOOT_SPEED_M_S))
@@ -455,7 +456,7 @@ def test_teleport_screen_leaves_out_only_steps_within_the_limit(steps, origin):
     lon = origin[1] + np.concatenate([[0.0], np.cumsum(east)]) / per_deg_lon  # past ±180 too
     t = np.concatenate([[0.0], np.cumsum(dt)])
     step = sanity._steps_over_m(lat, lon, sanity.TELEPORT_MIN_JUMP_M)
-    full = sanity._haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    full = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
     screened = step != full
     assert (step[screened] == 0.0).all() and (full[screened] <= sanity.TELEPORT_MIN_JUMP_M).all()
     with np.errstate(divide="ignore", invalid="ignore"):
