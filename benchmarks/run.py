@@ -135,6 +135,7 @@ def equivalence(report: Report, synthetic: list[Path], max_bytes: int | None = N
         counts[outcome] = counts.get(outcome, 0) + 1
         if outcome != "same activities":
             name = path.relative_to(CORPUS) if path.is_relative_to(CORPUS) else path.name
+            detail = str(detail).replace(f"{path}: ", "")  # named above, without the full path
             notes.append(f"* {outcome}: `{name}` — {detail}")
     report(
         f"{len(files)} FIT files ({len(files) - len(synthetic)} from the corpus, "
