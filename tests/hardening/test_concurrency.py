@@ -24,6 +24,7 @@ READER = textwrap.dedent(
     from pathlib import Path
     import hiprisk
     stop = Path(sys.argv[1])
+    Path(sys.argv[2]).touch()  # ready: the writers start now
     reads = 0
     while not stop.exists():
         log = hiprisk.load_log()
@@ -36,6 +37,30 @@ READER = textwrap.dedent(
     print(reads)
     """
 )
+
+
+# Python run first in each racing import: both read the fingerprints already stored at the same moment, so
+# both decide to import the overlap and race on it (without this a fast import can finish before the other
+# process has even started, and the test would pass without a race).
+BARRIER = """
+import os, time
+from pathlib import Path
+from hiprisk.store import Store
+_seen = Store.seen_fingerprints
+def seen_fingerprints(self):
+    gate = Path({gate!r})
+    gate.mkdir(exist_ok=True)
+    (gate / str(os.getpid())).touch()
+    deadline = time.monotonic() + 120
+    while len(list(gate.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return _seen(self)
+Store.seen_fingerprints = seen_fingerprints
+"""
+
+
+def barrier(tmp_path) -> str:
+    return BARRIER.format(gate=str(tmp_path / f"gate-{time.monotonic_ns()}"))
 
 
 def layout(tmp_path):
@@ -53,15 +78,20 @@ def layout(tmp_path):
 
 def race(tmp_path, home, data, copies):
     stop = tmp_path / f"stop-{time.monotonic_ns()}"
+    ready = stop.with_name(f"ready-{stop.name}")
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(stop)],
+        [sys.executable, "-c", READER, str(stop), str(ready)],
         env=env_for(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    cron = start_import(home, data, workers=2)  # everything, decoded in a process pool
-    manual = start_import(home, data / "part", copies, workers=1)  # the overlap and copies, in-process
+    deadline = time.monotonic() + 120
+    while not ready.exists() and reader.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writers are quick: a reader still importing pandas would read nothing
+    gate = barrier(tmp_path)
+    cron = start_import(home, data, workers=2, prelude=gate)  # everything, decoded in a process pool
+    manual = start_import(home, data / "part", copies, workers=1, prelude=gate)  # the overlap, in-process
     hook = start_cli(home, "check", "--json", data / "part" / "run20.fit")  # the upload hook, same file
     results = [p.communicate(timeout=300) for p in (cron, manual)]
     hook_out, hook_err = hook.communicate(timeout=300)
@@ -147,8 +177,9 @@ def test_the_race_is_real(tmp_path):
     duplicates whose activities they added."""
     data, copies = layout(tmp_path)
     home = tmp_path / "home"
-    cron = start_import(home, data, workers=2, prelude=OLD_RECORD_FILE)
-    manual = start_import(home, data / "part", copies, workers=1, prelude=OLD_RECORD_FILE)
+    gate = barrier(tmp_path)
+    cron = start_import(home, data, workers=2, prelude=OLD_RECORD_FILE + gate)
+    manual = start_import(home, data / "part", copies, workers=1, prelude=OLD_RECORD_FILE + gate)
     for proc in (cron, manual):
         proc.communicate(timeout=300)
     problems = verify_store(home).problems
