@@ -30,6 +30,8 @@ from datetime import UTC
 import numpy as np
 import pandas as pd
 
+from hiprisk.errors import UnsafeInputError
+
 SAMPLE_COLUMNS: dict[str, str] = {
     "time_utc": "datetime64[ns, UTC]",
     "elapsed_s": "float64",
@@ -144,6 +146,17 @@ def _elapsed_s(time) -> np.ndarray:
 
 #: File formats hiprisk decodes, by the extension left after stripping ``.gz``.
 FORMATS = {".fit": "fit", ".gpx": "gpx", ".tcx": "tcx"}
+
+#: Most activities read from one GPX/TCX file. Real files hold one, a multisport TCX a few (4 in the
+#: corpus), an old Garmin Training Center history export maybe hundreds; each activity costs a few ms and
+#: some hundred kB however small its XML, so a file of 20,000 one-point activities (1 MB, 55 kB gzipped)
+#: took minutes and 150x its size in memory. Beyond this: :class:`~hiprisk.errors.UnsafeInputError`.
+MAX_ACTIVITIES_PER_FILE = 1000
+
+
+def too_many_activities(name: str) -> UnsafeInputError:
+    """The error for a file with more than :data:`MAX_ACTIVITIES_PER_FILE` activities."""
+    return UnsafeInputError(name, f"unsafe input: more than {MAX_ACTIVITIES_PER_FILE} activities in one file")
 
 
 @dataclass

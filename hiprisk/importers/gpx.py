@@ -94,7 +94,7 @@ import pandas as pd
 from hiprisk.errors import FileFormatError, NotAnActivityError
 from hiprisk.geo import EARTH_RADIUS_M, haversine_m
 from hiprisk.importers import xmlsafe
-from hiprisk.importers.base import ParsedActivity, make_samples
+from hiprisk.importers.base import MAX_ACTIVITIES_PER_FILE, ParsedActivity, make_samples, too_many_activities
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -625,15 +625,29 @@ def _group_tracks(track: np.ndarray, time_ns: np.ndarray) -> list[list[int]]:
     return groups
 
 
-def _activity(gpx: _Gpx, pts: dict[str, np.ndarray], tracks: list[int], notes: list[str]) -> ParsedActivity:
-    """One activity from the (timed) points of ``tracks``, sorted by time (stable).
+def _group_rows(track: np.ndarray, groups: list[list[int]]) -> list[np.ndarray]:
+    """The rows (ascending) of each group's points: one stable sort by group, not a scan per group
+    (20,000 one-point tracks took 47 s scanning)."""
+    group_of = np.zeros(int(track.max()) + 1 if len(track) else 0, dtype=np.int64)
+    for g, tracks in enumerate(groups):
+        group_of[tracks] = g
+    grp = group_of[track]
+    order = np.argsort(grp, kind="stable")
+    bounds = np.searchsorted(grp[order], np.arange(len(groups) + 1))
+    return [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _activity(
+    gpx: _Gpx, pts: dict[str, np.ndarray], tracks: list[int], rows: np.ndarray, notes: list[str]
+) -> ParsedActivity:
+    """One activity from the (timed) points of ``tracks`` (at ``rows`` of ``pts``), sorted by time
+    (stable).
 
     When ``tracks`` hold every point of ``pts`` already in time order (the usual file), the columns
     are taken out of ``pts`` rather than copied, so that they are freed with the sample frame's
     inputs; ``pts`` is then empty.
     """
     time_ns = pts["time"]
-    rows = np.flatnonzero(np.isin(pts["track"], tracks))
     rows = rows[np.argsort(time_ns[rows], kind="stable")]
     if len(rows) == len(time_ns) and (len(rows) < 2 or bool((np.diff(rows) > 0).all())):
         take = pts.pop  # every point, in order: hand the columns over
@@ -723,10 +737,13 @@ def _parse(data: bytes, name: str) -> list[ParsedActivity]:
                 pts[col] = pts[col][keep]
     del has_time, keep
     groups = _group_tracks(pts["track"], pts["time"])
+    if len(groups) > MAX_ACTIVITIES_PER_FILE:
+        raise too_many_activities(name)
     if len(groups) > 1:
         hours = SEPARATE_ACTIVITY_GAP_S / 3600
         notes.append(f"file split into {len(groups)} activities at gaps over {hours:g} h")
-    return [_activity(gpx, pts, tracks, notes) for tracks in groups]
+    rows = _group_rows(pts["track"], groups)
+    return [_activity(gpx, pts, tracks, r, notes) for tracks, r in zip(groups, rows, strict=True)]
 
 
 def parse_gpx(data: bytes, name: str = "<bytes>") -> list[ParsedActivity]:

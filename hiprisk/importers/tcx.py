@@ -70,7 +70,13 @@ import pandas as pd
 
 from hiprisk.errors import FileFormatError, NotAnActivityError
 from hiprisk.importers import xmlsafe
-from hiprisk.importers.base import ParsedActivity, empty_samples, make_samples
+from hiprisk.importers.base import (
+    MAX_ACTIVITIES_PER_FILE,
+    ParsedActivity,
+    empty_samples,
+    make_samples,
+    too_many_activities,
+)
 from hiprisk.importers.gpx import PointColumns, cumulative_distance_m, parse_times_utc, steps_per_minute
 
 __all__ = ["parse_tcx", "read_tcx", "sport_from_tcx"]
@@ -423,6 +429,8 @@ def _parse(data: bytes, name: str) -> list[ParsedActivity]:
             n_activities += 1
             act = _activity(elem, records)
             if act is not None:
+                if len(out) == MAX_ACTIVITIES_PER_FILE:
+                    raise too_many_activities(name)
                 out.append(act)
             records = _Records()
             elem.clear()  # dropped by the parser too (see _role), but ``root`` holds it until later

@@ -500,3 +500,39 @@ def test_floods_of_minimal_valid_records_are_read_in_bounded_memory(case):
     assert act.samples["time_utc"].is_monotonic_increasing
     ratio = _peak_ratio(parse, doc)
     assert ratio < MAX_VALID_FLOOD_MEMORY_PER_BYTE <= MAX_MEMORY_PER_BYTE, ratio
+
+
+def _one_point_activities(fmt: str, n: int) -> bytes:
+    """``n`` activities of one timed point each, 6 h 1 s apart (GPX: one ``<trk>`` each, split by the gap)."""
+    times = pd.date_range("2020-01-01", periods=n, freq="21601s").strftime("%Y-%m-%dT%H:%M:%SZ")
+    if fmt == "gpx":
+        body = "".join(
+            f'<trk><trkseg><trkpt lat="45" lon="14"><time>{t}</time></trkpt></trkseg></trk>' for t in times
+        )
+        return b"<gpx>" + body.encode() + b"</gpx>"
+    body = "".join(f"<Activity Sport='Running'><Id>{t}</Id></Activity>" for t in times)
+    return TCX_HEAD[: TCX_HEAD.index(b"<Activity ")] + body.encode() + TCX_TAIL[len(b"</Activity>") :]
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "tcx"])
+def test_activities_per_file_are_bounded(fmt, monkeypatch):
+    """Each activity costs a few ms and some hundred kB however short its XML: a file of 20,000 one-point
+    activities (55-105 kB gzipped) took minutes and 150x its size. The bound, then its boundary."""
+    from hiprisk.importers import base, gpx, tcx
+
+    doc = _one_point_activities(fmt, 20_000)
+    assert len(gzip.compress(doc)) < 120_000
+    t0 = time.process_time()
+    with pytest.raises(UnsafeInputError) as info:
+        decode(doc, fmt, f"many.{fmt}")
+    assert time.process_time() - t0 < 30  # was minutes; a generous bound against a hang, not a timing
+    assert info.value.reason == "unsafe input: more than 1000 activities in one file"
+
+    for module in (base, gpx, tcx):
+        monkeypatch.setattr(module, "MAX_ACTIVITIES_PER_FILE", 3)
+    acts = decode(_one_point_activities(fmt, 3), fmt, f"three.{fmt}")
+    assert [a.start_utc for a in acts] == list(
+        pd.date_range("2020-01-01", periods=3, freq="21601s", tz="UTC")
+    )
+    with pytest.raises(UnsafeInputError, match="more than 3 activities"):
+        decode(_one_point_activities(fmt, 4), fmt, f"four.{fmt}")
