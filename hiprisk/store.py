@@ -336,6 +336,7 @@ class Store:
                         db.execute("DELETE FROM activities WHERE activity_id=?", (twin_id,))
                         removed.append(twin_id)
                         row = {**row, "name": row.get("name") or twin_name}
+                        self._ensure_stream(act)
                         self._insert(db, row, act.hist, shoe_id=twin_shoe)
                         outcomes.append((aid, "replaced", twin_id))
                     else:
@@ -346,6 +347,7 @@ class Store:
                         outcomes.append((aid, "duplicate", twin_id))
                         removed.append(aid)
                     continue
+                self._ensure_stream(act)
                 self._insert(db, row, act.hist, shoe_id=self._shoe_for(db, row))
                 outcomes.append((aid, "added", None))
             status = "added" if any(o[1] in ("added", "replaced") for o in outcomes) else "duplicate"
@@ -353,11 +355,30 @@ class Store:
             if all(o[1] == "present" for o in outcomes):
                 detail = "same content"  # stored meanwhile by another process (see _record_file)
             self._record_file(db, fingerprint, name, sha256, status, detail)
-        for aid in removed:
-            if not self._db.execute("SELECT 1 FROM activities WHERE activity_id=?", (aid,)).fetchone():
-                with contextlib.suppress(OSError):
-                    self._sample_path(aid).unlink()
+        self._unlink_unstored(removed)
         return outcomes
+
+    def _ensure_stream(self, act: NewActivity) -> None:
+        """Inside the write transaction, before a row goes in: its stream is still there, or written again.
+
+        Streams are written before the transaction, and another process may remove a stream it holds for
+        a leftover (:meth:`sweep_leftovers`, :meth:`_unlink_unstored`) between that write and this
+        transaction; they remove only under the same lock, so once checked here the stream stays.
+        """
+        aid = act.row["activity_id"]
+        if not self._sample_path(aid).exists():
+            self._write_samples(aid, act.samples, act.samples_file)
+
+    def _unlink_unstored(self, activity_ids: list[str]) -> None:
+        """Remove the streams of ``activity_ids`` that no row holds, under the write lock (see
+        :meth:`_ensure_stream`): a concurrent import may be storing the same activity."""
+        if not activity_ids:
+            return
+        with self.transaction() as db:
+            for aid in activity_ids:
+                if not db.execute("SELECT 1 FROM activities WHERE activity_id=?", (aid,)).fetchone():
+                    with contextlib.suppress(OSError):
+                        self._sample_path(aid).unlink()
 
     @staticmethod
     def _find_twin(db, row, start_s: float, distance_pct: float):
@@ -429,8 +450,7 @@ class Store:
             cur = db.execute("DELETE FROM activities WHERE activity_id=?", (activity_id,))
             if cur.rowcount == 0:
                 raise NotFoundError("activity", activity_id)
-        with contextlib.suppress(OSError):
-            self._sample_path(activity_id).unlink()
+        self._unlink_unstored([activity_id])
 
     def sweep_leftovers(self, min_age_s: float = LEFTOVER_AGE_S, now: float | None = None) -> list[str]:
         """Remove what a killed import can leave in ``samples/``; return the names removed.
@@ -441,9 +461,10 @@ class Store:
         progress. Nothing is read from these files; a file that cannot be removed is left for next time.
         """
         now = time.time() if now is None else now
-        stored = {f"{r[0]}.parquet" for r in self._db.execute("SELECT activity_id FROM activities")}
         removed = []
-        with contextlib.suppress(OSError), os.scandir(self.samples_dir) as entries:
+        with self.transaction() as db, contextlib.suppress(OSError), os.scandir(self.samples_dir) as entries:
+            # under the write lock: an import checks its streams under it before committing (_ensure_stream)
+            stored = {f"{r[0]}.parquet" for r in db.execute("SELECT activity_id FROM activities")}
             for entry in entries:
                 name = entry.name
                 leftover = (name.startswith(".") and name.endswith(".tmp")) or (

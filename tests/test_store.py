@@ -191,3 +191,36 @@ def test_histograms_as_rows_or_as_frame_store_the_same(home, tmp_path):
             store.add_file("fp", "a.fit", "s" * 64, [activity])
             stored.append(store.load_hist().sort_values(["kind", "bin"]).reset_index(drop=True))
     pd.testing.assert_frame_equal(stored[0], stored[1], check_exact=True)
+
+
+def test_a_sweep_between_writing_a_stream_and_committing_it_loses_nothing(home, monkeypatch):
+    """Another process sweeps (its clock an hour ahead, or the importer paused) after this import wrote
+    the stream of an activity and before it commits the row: the import writes the stream again under the
+    write lock, so the committed row keeps its samples."""
+    import time
+
+    importer, sweeper = Store(home), Store(home)
+    write = Store._write_samples
+    swept: list[list[str]] = []
+
+    def write_then_sweep(self, activity_id, samples, encoded=None):
+        write(self, activity_id, samples, encoded)
+        if not swept:  # once: the stream is on disk, its row not yet committed
+            swept.append(sweeper.sweep_leftovers(now=time.time() + 7200))
+
+    monkeypatch.setattr(Store, "_write_samples", write_then_sweep)
+    importer.add_file("fp1", "run.fit", "s" * 64, [new(flat_run(km=3), "aaaa")])
+    assert swept == [["aaaa.parquet"]]  # the race happened: the fresh stream looked like a leftover
+    assert len(importer.load_samples("aaaa")) == 3 * 330 + 1
+    importer.close()
+    sweeper.close()
+
+
+def test_deleting_an_activity_keeps_a_stream_stored_again_meanwhile(home):
+    with Store(home) as store:
+        store.add_file("fp1", "run.fit", "s" * 64, [new(flat_run(km=2), "aaaa")])
+        store.delete_activity("aaaa")
+        assert not (store.samples_dir / "aaaa.parquet").exists()
+        store.add_file("fp2", "run.fit", "s" * 64, [new(flat_run(km=2), "aaaa")])
+        store._unlink_unstored(["aaaa"])  # a late cleanup for the deleted copy: the row is back, so is kept
+        assert len(store.load_samples("aaaa")) == 2 * 330 + 1
