@@ -41,9 +41,23 @@ class HipriskGroup(LazyGroup):
             click.echo("\ninterrupted: the store is consistent; run the command again to finish", err=True)
             ctx.exit(130)
         except Exception as exc:
-            if (ctx.obj or {}).get("debug"):
+            if _debug(ctx):
                 raise
             raise _one_line(exc) from exc
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        # a command's module is imported here, before invoke() (and for --help): the same one line
+        try:
+            return super().get_command(ctx, cmd_name)
+        except Exception as exc:
+            if _debug(ctx):
+                raise
+            raise _one_line(exc) from exc
+
+
+def _debug(ctx: click.Context) -> bool:
+    """Was ``--debug`` given? (``ctx.params`` holds it before the group's callback has run.)"""
+    return bool(ctx.params.get("debug") or (ctx.obj or {}).get("debug"))
 
 
 def _one_line(exc: Exception) -> UserError:
@@ -77,7 +91,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 #: Every command: name → "module:attribute", imported when the command runs (see ._lazy), so that
-#: ``hiprisk check`` loads neither the gear, config nor warnings commands, and ``--help`` no rules.
+#: ``hiprisk check`` loads neither the gear, config nor warnings commands (``hiprisk --help`` lists, so
+#: imports, them all).
 COMMANDS = {
     "import": "hiprisk.cli.activities:import_cmd",
     "log": "hiprisk.cli.activities:log_cmd",

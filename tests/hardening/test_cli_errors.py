@@ -164,6 +164,17 @@ def test_unexpected_exceptions_are_one_line_and_a_traceback_only_with_debug(
     assert debug.exception is exc  # not converted: the traceback is printed by Python
 
 
+def test_a_command_that_fails_to_load_is_one_line_and_a_traceback_with_debug(home, monkeypatch):
+    """Commands are imported when they run (before the group's callback has seen --debug)."""
+    monkeypatch.setitem(cli.lazy_commands, "broken", "hiprisk.cli._no_such_module:broken")
+    result = CliRunner().invoke(cli, ["broken"])
+    assert result.exit_code == 3
+    assert result.output.startswith("error: internal error (ModuleNotFoundError: No module named ")
+    assert len(result.output.splitlines()) == 1
+    debug = CliRunner().invoke(cli, ["--debug", "broken"])
+    assert isinstance(debug.exception, ModuleNotFoundError)
+
+
 def test_a_closed_output_pipe_ends_quietly(tmp_path):
     home = tmp_path / "home"
     write_runs(tmp_path / "in", range(3))
