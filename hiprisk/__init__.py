@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy names below, for type checkers)
     )
     from .shoes import load_shoes, shoe_table
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "Athlete",

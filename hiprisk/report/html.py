@@ -13,7 +13,7 @@ from html import escape
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from .data import finite
 from .text import number_text, threshold_text
 
