@@ -194,12 +194,29 @@ class Store:
             self._db = sqlite3.connect(
                 self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot use the data folder {self.home}: {exc}") from exc
+
+    def _wal(self) -> None:
+        """Switch the database to WAL, waiting like any other lock when another process does it too.
+
+        Two processes opening a new data folder at once (a cron import and a manual one) both ask for WAL;
+        SQLite answers the second "database is locked" at once, without its busy handler, while the first
+        is converting the file. So retry here, for as long as any other lock would be waited for.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def close(self) -> None:

@@ -224,3 +224,29 @@ def test_deleting_an_activity_keeps_a_stream_stored_again_meanwhile(home):
         store.add_file("fp2", "run.fit", "s" * 64, [new(flat_run(km=2), "aaaa")])
         store._unlink_unstored(["aaaa"])  # a late cleanup for the deleted copy: the row is back, so is kept
         assert len(store.load_samples("aaaa")) == 2 * 330 + 1
+
+
+def test_opening_a_new_data_folder_at_once_all_succeed(tmp_path):
+    """Imports started together on a new data folder (threads here, processes in life) all switch it to WAL;
+    SQLite answered all but one "database is locked" at once (no busy wait), which failed those imports."""
+    import threading
+
+    for round_ in range(30):
+        home = tmp_path / f"home{round_}"
+        start, errors = threading.Barrier(4), []
+
+        def open_store(home=home, start=start, errors=errors):
+            start.wait()
+            try:
+                Store(home).close()
+            except StoreError as exc:
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=open_store) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with Store(home) as store:
+            assert store.schema_version == SCHEMA_VERSION
