@@ -194,26 +194,39 @@ def _role(parent: str | None, tag: str) -> tuple[xmlsafe.Keep, str]:
 _TP_FIELDS = ("time", "lat", "lon", "ele", "dist", "hr", "cad", "run_cad", "speed")
 
 
-def _trackpoint(tp) -> tuple:
+def _first_text(elem, name: str, names: xmlsafe.LocalNames) -> str | None:
+    """The text of ``elem``'s first child called ``name``, as :func:`_path_text` reads it."""
+    for c in elem:
+        if names[c.tag] == name:
+            return _text(c)
+    return None
+
+
+def _trackpoint(tp, names: xmlsafe.LocalNames) -> tuple:
+    """A trackpoint's fields (:data:`_TP_FIELDS`) as text, ``None`` where absent.
+
+    ``names`` is the document's tag → local name cache: a trackpoint has some ten elements, each
+    looked up once here.
+    """
     time = lat = lon = ele = dist = hr = cad = run_cad = speed = None
     for c in tp:
-        tag = _local(c)
+        tag = names[c.tag]
         if tag == "Time":
             time = _text(c)
         elif tag == "Position":
-            lat = _path_text(c, "LatitudeDegrees")
-            lon = _path_text(c, "LongitudeDegrees")
+            lat = _first_text(c, "LatitudeDegrees", names)
+            lon = _first_text(c, "LongitudeDegrees", names)
         elif tag == "AltitudeMeters":
             ele = _text(c)
         elif tag == "DistanceMeters":
             dist = _text(c)
         elif tag == "HeartRateBpm":
-            hr = _path_text(c, "Value")
+            hr = _first_text(c, "Value", names)
         elif tag == "Cadence":
             cad = _text(c)
         elif tag == "Extensions":
             for sub in c.iter():
-                stag = _local(sub)
+                stag = names[sub.tag]
                 if stag == "Speed":
                     speed = _text(sub)
                 elif stag == "RunCadence":
@@ -244,8 +257,8 @@ class _Records:
         self.lap_starts: list[str | None] = []
         self.lap_values = array("d")
 
-    def add_trackpoint(self, tp) -> None:
-        point = _trackpoint(tp)
+    def add_trackpoint(self, tp, names: xmlsafe.LocalNames) -> None:
+        point = _trackpoint(tp, names)
         if point[0] is None:
             self.untimed += 1
         else:
@@ -419,10 +432,11 @@ def _parse(data: bytes, name: str) -> list[ParsedActivity]:
     n_activities = 0
     root = None
     records = _Records()  # of the activity being read: its records end before it does
+    names = xmlsafe.LocalNames()
     for _, elem in xmlsafe.iterparse(data, name, role=_role, tags=()):
-        tag = _local(elem)
+        tag = names[elem.tag]
         if tag == "Trackpoint":
-            records.add_trackpoint(elem)
+            records.add_trackpoint(elem, names)
         elif tag == "Lap":
             records.add_lap(elem)
         elif tag == "Activity":

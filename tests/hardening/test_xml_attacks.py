@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 import hiprisk
+import hiprisk.ingest  # the canary test reaches prepare() through the package
 from hiprisk.errors import FileFormatError, UnsafeInputError
 from hiprisk.importers import decode
 
